@@ -1,0 +1,27 @@
+# Compiler flags shared by every cohortwatch target, through the interface target
+# cohortwatch_build_flags: strict warnings (errors when COHORTWATCH_WERROR), and sanitizers on request.
+add_library(cohortwatch_build_flags INTERFACE)
+target_compile_options(cohortwatch_build_flags INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
+  -Wold-style-cast -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  -Wformat=2 -Wcast-qual -Wmissing-declarations)
+if(COHORTWATCH_WERROR)
+  target_compile_options(cohortwatch_build_flags INTERFACE -Werror)
+endif()
+if(COHORTWATCH_SANITIZE)
+  target_compile_options(cohortwatch_build_flags INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_link_options(cohortwatch_build_flags INTERFACE -fsanitize=address,undefined)
+endif()
+
+# Adds the component library for the calling folder: every .cpp in it, public headers included
+# as "<folder>/<name>.h" from the project root.
+function(cohortwatch_component name)
+  cmake_parse_arguments(ARG "" "" "DEPENDS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
+  list(FILTER sources EXCLUDE REGEX "/main\\.cpp$")
+  add_library(cohortwatch_${name} STATIC ${sources})
+  add_library(cohortwatch::${name} ALIAS cohortwatch_${name})
+  target_include_directories(cohortwatch_${name} PUBLIC ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR}/generated)
+  target_link_libraries(cohortwatch_${name} PUBLIC ${ARG_DEPENDS} PRIVATE cohortwatch_build_flags)
+endfunction()

@@ -1,0 +1,80 @@
+#include "tracking/sqlite_schema.h"
+
+#include <array>
+
+namespace cohortwatch::tracking {
+
+namespace {
+
+// Dates are ISO 8601 TEXT ("YYYY-MM-DD"), readable with the sqlite3 shell and ordered as text.
+constexpr std::array kMigrations = {
+    Migration{1, "canonical records: people, their history, offences, outcomes", R"sql(
+CREATE TABLE people (
+  id            INTEGER PRIMARY KEY,
+  person_id     TEXT NOT NULL UNIQUE,
+  first_name    TEXT,
+  last_name     TEXT,
+  date_of_birth TEXT NOT NULL,
+  gender        TEXT,
+  ethnicity     TEXT,
+  looked_after  INTEGER,
+  caseworker    TEXT,
+  team          TEXT,
+  updated_at    TEXT
+);
+CREATE TABLE person_changes (
+  id          INTEGER PRIMARY KEY,
+  person_ref  INTEGER NOT NULL REFERENCES people(id),
+  field       TEXT NOT NULL,
+  old_value   TEXT,
+  new_value   TEXT,
+  changed_at  TEXT NOT NULL,
+  recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX person_changes_by_person ON person_changes(person_ref);
+CREATE TABLE offences (
+  id           INTEGER PRIMARY KEY,
+  offence_id   TEXT NOT NULL UNIQUE,
+  person_ref   INTEGER NOT NULL REFERENCES people(id),
+  offence_date TEXT NOT NULL,
+  offence_code TEXT,
+  description  TEXT,
+  gravity      INTEGER CHECK (gravity BETWEEN 1 AND 8),
+  breach       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX offences_by_person ON offences(person_ref);
+CREATE TABLE outcomes (
+  id           INTEGER PRIMARY KEY,
+  outcome_id   TEXT NOT NULL UNIQUE,
+  person_ref   INTEGER NOT NULL REFERENCES people(id),
+  offence_ref  INTEGER REFERENCES offences(id),
+  outcome_type TEXT NOT NULL,
+  outcome_date TEXT NOT NULL
+);
+CREATE INDEX outcomes_by_person ON outcomes(person_ref);
+CREATE INDEX outcomes_by_offence ON outcomes(offence_ref);
+)sql"},
+    Migration{2, "rejected rows kept for review and retry", R"sql(
+CREATE TABLE rejected_rows (
+  id          INTEGER PRIMARY KEY,
+  source      TEXT NOT NULL,
+  file        TEXT NOT NULL,
+  line        INTEGER NOT NULL,
+  kind        TEXT NOT NULL,
+  reason      TEXT NOT NULL,
+  raw         TEXT NOT NULL,
+  header      TEXT NOT NULL,
+  first_seen  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  last_seen   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  resolved_at TEXT,
+  UNIQUE (source, file, line, raw)
+);
+CREATE INDEX rejected_rows_pending ON rejected_rows(resolved_at);
+)sql"},
+};
+
+}  // namespace
+
+std::span<const Migration> sqliteMigrations() { return kMigrations; }
+
+}  // namespace cohortwatch::tracking
