@@ -1,0 +1,508 @@
+#include "connectors/canonical_import.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "connectors/csv_reader.h"
+
+namespace cohortwatch::connectors {
+
+using tracking::Applied;
+using tracking::Date;
+
+namespace {
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::optional<bool> parseBool(std::string_view text) {
+  const std::string value = lower(text);
+  if (value == "true" || value == "yes" || value == "y" || value == "1") return true;
+  if (value == "false" || value == "no" || value == "n" || value == "0") return false;
+  return std::nullopt;
+}
+
+std::optional<int> parseInt(std::string_view text) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+bool isDigits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Columns of each canonical file; the first ones listed for a kind are required.
+struct ColumnSpec {
+  RecordKind kind;
+  std::vector<const char*> required;
+  std::vector<const char*> optional;
+};
+
+const std::array<ColumnSpec, 3>& columnSpecs() {
+  static const std::array<ColumnSpec, 3> specs = {{
+      {RecordKind::kPeople,
+       {"person_id", "date_of_birth"},
+       {"first_name", "last_name", "gender", "ethnicity", "looked_after", "caseworker", "team",
+        "updated_at"}},
+      {RecordKind::kOffences,
+       {"offence_id", "person_id", "offence_date"},
+       {"offence_code", "description", "gravity", "breach"}},
+      {RecordKind::kOutcomes,
+       {"outcome_id", "person_id", "outcome_type", "outcome_date"},
+       {"offence_id"}},
+  }};
+  return specs;
+}
+
+const ColumnSpec& specFor(RecordKind kind) {
+  return columnSpecs()[static_cast<std::size_t>(kind)];
+}
+
+// The reasons one row is rejected, as "column: reason" joined by "; ".
+class Reasons {
+ public:
+  void add(std::string_view column, std::string_view reason) {
+    if (!text_.empty()) text_ += "; ";
+    text_ += fmt::format("{}: {}", column, reason);
+  }
+  bool empty() const { return text_.empty(); }
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+std::optional<RecordKind> kindOfFile(const std::filesystem::path& file) {
+  std::string error;
+  auto csv = CsvFile::open(file, error);
+  if (!csv) return std::nullopt;
+  CsvRecord record;
+  if (!csv->reader().next(record) || !record.ok()) return std::nullopt;
+  std::vector<std::string> names;
+  for (auto field : record.fields) names.emplace_back(lower(trim(field)));
+  return recogniseKind(names);
+}
+
+}  // namespace
+
+std::string_view toString(RecordKind kind) {
+  switch (kind) {
+    case RecordKind::kPeople: return "people";
+    case RecordKind::kOffences: return "offences";
+    case RecordKind::kOutcomes: return "outcomes";
+  }
+  return "people";
+}
+
+std::optional<RecordKind> parseRecordKind(std::string_view text) {
+  for (auto kind : {RecordKind::kPeople, RecordKind::kOffences, RecordKind::kOutcomes}) {
+    if (text == toString(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
+std::optional<RecordKind> recogniseKind(const std::vector<std::string>& column_names) {
+  auto has = [&](std::string_view name) {
+    return std::any_of(column_names.begin(), column_names.end(),
+                       [&](const std::string& column) { return lower(trim(column)) == name; });
+  };
+  if (has("outcome_id")) return RecordKind::kOutcomes;
+  if (has("offence_id") && has("offence_date")) return RecordKind::kOffences;
+  if (has("person_id") && has("date_of_birth")) return RecordKind::kPeople;
+  return std::nullopt;
+}
+
+std::optional<std::string> normaliseTimestamp(std::string_view text) {
+  text = trim(text);
+  auto date = Date::parse(text.substr(0, 10));
+  if (!date) return std::nullopt;
+  if (text.size() == 10) return date->toString() + "T00:00:00Z";
+  if (text[10] != 'T' && text[10] != 't' && text[10] != ' ') return std::nullopt;
+  std::string_view rest = text.substr(11);
+  // HH:MM[:SS[.fraction]]
+  if (rest.size() < 5 || rest[2] != ':' || !isDigits(rest.substr(0, 2)) || !isDigits(rest.substr(3, 2))) {
+    return std::nullopt;
+  }
+  int hour = *parseInt(rest.substr(0, 2));
+  int minute = *parseInt(rest.substr(3, 2));
+  int second = 0;
+  rest.remove_prefix(5);
+  if (!rest.empty() && rest.front() == ':') {
+    if (rest.size() < 3 || !isDigits(rest.substr(1, 2))) return std::nullopt;
+    second = *parseInt(rest.substr(1, 2));
+    rest.remove_prefix(3);
+    if (!rest.empty() && (rest.front() == '.' || rest.front() == ',')) {
+      rest.remove_prefix(1);
+      std::size_t digits = 0;
+      while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
+      if (digits == 0) return std::nullopt;
+      rest.remove_prefix(digits);
+    }
+  }
+  if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  int offset_minutes = 0;
+  if (rest == "Z" || rest == "z" || rest.empty()) {
+    // UTC; a time without a zone is taken as UTC, the convention of the exports we know.
+  } else if ((rest.front() == '+' || rest.front() == '-') && rest.size() == 6 && rest[3] == ':' &&
+             isDigits(rest.substr(1, 2)) && isDigits(rest.substr(4, 2))) {
+    offset_minutes = *parseInt(rest.substr(1, 2)) * 60 + *parseInt(rest.substr(4, 2));
+    if (rest.front() == '-') offset_minutes = -offset_minutes;
+  } else {
+    return std::nullopt;
+  }
+  long total = static_cast<long>(date->dayNumber()) * 1440 + hour * 60 + minute - offset_minutes;
+  const long day = total >= 0 ? total / 1440 : (total - 1439) / 1440;
+  const long minutes = total - day * 1440;
+  return fmt::format("{}T{:02}:{:02}:{:02}Z", Date::fromDayNumber(static_cast<int>(day)).toString(),
+                     minutes / 60, minutes % 60, std::min(second, 59));
+}
+
+std::string FileImportSummary::summaryLine() const {
+  const std::string name = std::filesystem::path(file).filename().string();
+  if (!error.empty()) return fmt::format("{}: not imported: {}", name, error);
+  return fmt::format("{}: {} taken, {} rejected", name, taken, rejected);
+}
+
+// Validates the rows of one file against its kind's columns and applies the valid ones.
+class CanonicalImporter::RowValidator {
+ public:
+  RowValidator(RecordKind kind, const CsvHeader& header, CanonicalImporter& importer)
+      : kind_(kind), importer_(importer) {
+    const auto& spec = specFor(kind);
+    for (const char* name : spec.required) columns_[name] = header.find(name);
+    for (const char* name : spec.optional) columns_[name] = header.find(name);
+    width_ = header.size();
+  }
+
+  // Required columns the header lacks, e.g. "date_of_birth, person_id".
+  std::string missingColumns() const {
+    std::string missing;
+    for (const char* name : specFor(kind_).required) {
+      if (!columns_.at(name)) missing += (missing.empty() ? "" : ", ") + std::string(name);
+    }
+    return missing;
+  }
+
+  // Applies the row, or returns nullopt with `reasons` filled.
+  std::optional<Applied> take(const CsvRecord& record, Reasons& reasons) {
+    record_ = &record;
+    if (!record.ok()) {
+      reasons.add("csv", record.errorMessage());
+      return std::nullopt;
+    }
+    if (record.fields.size() != width_) {
+      reasons.add("csv", fmt::format("the row has {} fields, the header has {}", record.fields.size(), width_));
+      return std::nullopt;
+    }
+    switch (kind_) {
+      case RecordKind::kPeople: return takePerson(reasons);
+      case RecordKind::kOffences: return takeOffence(reasons);
+      case RecordKind::kOutcomes: return takeOutcome(reasons);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  bool present(const char* column) const { return columns_.at(column).has_value(); }
+
+  std::string_view field(const char* column) const {
+    const auto index = columns_.at(column);
+    if (!index || *index >= record_->fields.size()) return {};
+    return trim(record_->fields[*index]);
+  }
+
+  std::optional<std::string> optionalText(const char* column) const {
+    if (!present(column)) return std::nullopt;
+    return std::string(field(column));
+  }
+
+  std::string required(const char* column, Reasons& reasons) const {
+    auto value = field(column);
+    if (value.empty()) reasons.add(column, "required value is missing");
+    return std::string(value);
+  }
+
+  std::optional<Date> date(const char* column, Reasons& reasons, bool is_required = true) const {
+    auto value = field(column);
+    if (value.empty()) {
+      if (is_required) reasons.add(column, "required value is missing");
+      return std::nullopt;
+    }
+    auto parsed = Date::parse(value);
+    if (!parsed) {
+      reasons.add(column, "not a date in the form YYYY-MM-DD");
+      return std::nullopt;
+    }
+    if (*parsed > importer_.today_) {
+      reasons.add(column, fmt::format("date in the future (today is {})", importer_.today_.toString()));
+      return std::nullopt;
+    }
+    return parsed;
+  }
+
+  std::optional<Applied> takePerson(Reasons& reasons) {
+    tracking::PersonRecord person;
+    person.person_id = required("person_id", reasons);
+    auto birth = date("date_of_birth", reasons);
+    person.first_name = optionalText("first_name");
+    person.last_name = optionalText("last_name");
+    person.ethnicity = optionalText("ethnicity");
+    person.team = optionalText("team");
+    if (auto gender = optionalText("gender")) {
+      *gender = lower(*gender);
+      if (!gender->empty() && *gender != "male" && *gender != "female" && *gender != "other" &&
+          *gender != "unknown") {
+        reasons.add("gender", "expected one of male, female, other, unknown");
+      }
+      person.gender = gender;
+    }
+    if (auto looked_after = field("looked_after"); !looked_after.empty()) {
+      person.looked_after = parseBool(looked_after);
+      if (!person.looked_after) reasons.add("looked_after", "expected true or false (also yes/no, y/n, 1/0)");
+    }
+    if (auto caseworker = optionalText("caseworker")) {
+      if (!caseworker->empty() &&
+          (caseworker->find('@') == std::string::npos || caseworker->find(' ') != std::string::npos)) {
+        reasons.add("caseworker", "expected an e-mail address");
+      }
+      person.caseworker = caseworker;
+    }
+    if (auto updated_at = field("updated_at"); !updated_at.empty()) {
+      auto normalised = normaliseTimestamp(updated_at);
+      if (!normalised) {
+        reasons.add("updated_at", "expected an ISO 8601 date-time such as 2025-03-04T10:15:00Z");
+      } else {
+        person.updated_at = *normalised;
+      }
+    }
+    if (!reasons.empty()) return std::nullopt;
+    person.date_of_birth = *birth;
+    return importer_.store_.applyPerson(person, importer_.today_);
+  }
+
+  std::optional<Applied> takeOffence(Reasons& reasons) {
+    tracking::OffenceRecord offence;
+    offence.offence_id = required("offence_id", reasons);
+    offence.person_id = required("person_id", reasons);
+    auto committed = date("offence_date", reasons);
+    offence.offence_code = std::string(field("offence_code"));
+    offence.description = std::string(field("description"));
+    if (auto gravity = field("gravity"); !gravity.empty()) {
+      offence.gravity = parseInt(gravity);
+      if (!offence.gravity || *offence.gravity < 1 || *offence.gravity > 8) {
+        reasons.add("gravity", "expected a whole number from 1 to 8");
+      }
+    }
+    if (auto breach = field("breach"); !breach.empty()) {
+      auto parsed = parseBool(breach);
+      if (!parsed) reasons.add("breach", "expected true or false (also yes/no, y/n, 1/0)");
+      offence.breach = parsed.value_or(false);
+    }
+    if (!offence.person_id.empty()) {
+      auto birth = importer_.store_.personBirthDate(offence.person_id);
+      if (!birth) {
+        reasons.add("person_id", "unknown child (the row is kept and retried once the child arrives)");
+      } else if (committed && *committed < *birth) {
+        reasons.add("offence_date", "before the child's date of birth");
+      }
+    }
+    if (!reasons.empty()) return std::nullopt;
+    offence.offence_date = *committed;
+    return importer_.store_.applyOffence(offence);
+  }
+
+  std::optional<Applied> takeOutcome(Reasons& reasons) {
+    tracking::OutcomeRecord outcome;
+    outcome.outcome_id = required("outcome_id", reasons);
+    outcome.person_id = required("person_id", reasons);
+    outcome.offence_id = std::string(field("offence_id"));
+    outcome.outcome_type = lower(required("outcome_type", reasons));
+    auto decided = date("outcome_date", reasons);
+    const config::OutcomeTypeRule* rule = nullptr;
+    if (!outcome.outcome_type.empty()) {
+      rule = importer_.methodology_.findOutcomeType(outcome.outcome_type);
+      if (rule == nullptr) {
+        reasons.add("outcome_type", "unknown outcome type (see methodology.outcome_types)");
+      }
+    }
+    const bool is_release = rule != nullptr && rule->group == config::OutcomeGroup::kCustodyRelease;
+    if (outcome.offence_id.empty() && rule != nullptr && !is_release) {
+      reasons.add("offence_id", "required for every outcome except a release from custody");
+    }
+    if (!outcome.person_id.empty() && !importer_.store_.personBirthDate(outcome.person_id)) {
+      reasons.add("person_id", "unknown child (the row is kept and retried once the child arrives)");
+    } else if (!outcome.offence_id.empty()) {
+      auto offence = importer_.store_.findOffence(outcome.offence_id);
+      if (!offence) {
+        reasons.add("offence_id", "unknown offence (the row is kept and retried once the offence arrives)");
+      } else if (offence->person_id != outcome.person_id) {
+        reasons.add("offence_id", "the offence belongs to another child");
+      } else if (decided && *decided < offence->offence_date) {
+        reasons.add("outcome_date", "before the offence was committed");
+      }
+    }
+    if (!reasons.empty()) return std::nullopt;
+    outcome.outcome_date = *decided;
+    return importer_.store_.applyOutcome(outcome);
+  }
+
+  RecordKind kind_;
+  CanonicalImporter& importer_;
+  std::map<std::string, std::optional<std::size_t>, std::less<>> columns_;
+  std::size_t width_ = 0;
+  const CsvRecord* record_ = nullptr;
+};
+
+CanonicalImporter::CanonicalImporter(tracking::Store& store,
+                                     const config::MethodologySettings& methodology, Date today,
+                                     std::string source)
+    : store_(store), methodology_(methodology), today_(today), source_(std::move(source)) {}
+
+std::vector<FileImportSummary> CanonicalImporter::importFiles(
+    const std::vector<std::filesystem::path>& files, std::optional<RecordKind> kind) {
+  // People before offences before outcomes, so that rows refer to what is already stored.
+  std::vector<std::pair<int, std::filesystem::path>> ordered;
+  for (const auto& file : files) {
+    auto file_kind = kind ? kind : kindOfFile(file);
+    ordered.emplace_back(file_kind ? static_cast<int>(*file_kind) : 3, file);
+  }
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<FileImportSummary> summaries;
+  for (const auto& [rank, file] : ordered) summaries.push_back(importFile(file, kind));
+  return summaries;
+}
+
+FileImportSummary CanonicalImporter::importFile(const std::filesystem::path& file,
+                                                std::optional<RecordKind> kind) {
+  FileImportSummary summary;
+  summary.file = file.string();
+  std::string error;
+  auto csv = CsvFile::open(file, error);
+  if (!csv) {
+    summary.error = error;
+    return summary;
+  }
+  CsvRecord record;
+  if (!csv->reader().next(record)) {
+    summary.error = "the file is empty (a header row is required)";
+    return summary;
+  }
+  if (!record.ok()) {
+    summary.error = fmt::format("header row: {}", record.errorMessage());
+    return summary;
+  }
+  auto header = CsvHeader::parse(record.fields, error);
+  if (!header) {
+    summary.error = fmt::format("header row: {}", error);
+    return summary;
+  }
+  const std::string header_line(record.raw);
+  summary.kind = kind ? kind : recogniseKind(header->names());
+  if (!summary.kind) {
+    summary.error =
+        "cannot tell the kind of file from its header (expected people, offences or outcomes "
+        "columns; use --kind)";
+    return summary;
+  }
+  RowValidator validator(*summary.kind, *header, *this);
+  if (auto missing = validator.missingColumns(); !missing.empty()) {
+    summary.error = fmt::format("missing required column(s) for {}: {}", toString(*summary.kind), missing);
+    return summary;
+  }
+
+  // Rows of this file rejected earlier: taken now, they are marked resolved.
+  std::set<std::pair<long, std::string>> pending;
+  for (const auto& row : store_.pendingRejected()) {
+    if (row.source == source_ && row.file == summary.file) pending.emplace(row.line, row.raw);
+  }
+
+  auto transaction = store_.begin();
+  while (csv->reader().next(record)) {
+    Reasons reasons;
+    auto applied = validator.take(record, reasons);
+    tracking::RejectedRow row{source_, summary.file, static_cast<long>(record.line),
+                              std::string(toString(*summary.kind)), reasons.text(),
+                              std::string(record.raw), header_line};
+    if (!applied) {
+      ++summary.rejected;
+      store_.recordRejected(row);
+      if (on_rejected_) on_rejected_(row);
+      continue;
+    }
+    ++summary.taken;
+    switch (*applied) {
+      case Applied::kInserted: ++summary.inserted; break;
+      case Applied::kUpdated: ++summary.updated; break;
+      case Applied::kUnchanged: ++summary.unchanged; break;
+      case Applied::kOlderIgnored: ++summary.older_ignored; break;
+    }
+    if (!pending.empty() && pending.count({row.line, row.raw}) != 0) store_.resolveRejected(row);
+  }
+  transaction->commit();
+  spdlog::info("imported {}: {} taken ({} new, {} updated, {} unchanged, {} older ignored), {} rejected",
+               summary.file, summary.taken, summary.inserted, summary.updated, summary.unchanged,
+               summary.older_ignored, summary.rejected);
+  return summary;
+}
+
+RetrySummary CanonicalImporter::retryRejected() {
+  RetrySummary summary;
+  auto rows = store_.pendingRejected();
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return parseRecordKind(a.kind).value_or(RecordKind::kOutcomes) <
+           parseRecordKind(b.kind).value_or(RecordKind::kOutcomes);
+  });
+  auto transaction = store_.begin();
+  for (auto& row : rows) {
+    auto kind = parseRecordKind(row.kind);
+    if (!kind) continue;
+    ++summary.retried;
+    std::istringstream text(row.header + "\n" + row.raw + "\n");
+    CsvReader reader(text);
+    CsvRecord record;
+    std::string error;
+    std::optional<CsvHeader> header;
+    if (reader.next(record) && record.ok()) header = CsvHeader::parse(record.fields, error);
+    Reasons reasons;
+    std::optional<Applied> applied;
+    if (header && reader.next(record)) {
+      RowValidator validator(*kind, *header, *this);
+      record.line = static_cast<std::size_t>(row.line);
+      applied = validator.take(record, reasons);
+    } else {
+      reasons.add("csv", "the stored row can no longer be read");
+    }
+    if (applied) {
+      ++summary.taken;
+      store_.resolveRejected(row);
+    } else {
+      ++summary.still_rejected;
+      row.reason = reasons.text();
+      store_.recordRejected(row);
+    }
+  }
+  transaction->commit();
+  return summary;
+}
+
+}  // namespace cohortwatch::connectors
