@@ -1,0 +1,267 @@
+// The SQLite store: migrations (fresh, upgrade, newer refused), connection settings, file mode,
+// person history and the record semantics import relies on.
+#include <sys/stat.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tracking/sqlite_schema.h"
+#include "tracking/store.h"
+
+namespace cohortwatch::tracking {
+namespace {
+
+namespace fs = std::filesystem;
+
+Date d(const char* text) { return *Date::parse(text); }
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("cw-store-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    settings_.path = (dir_ / "cohortwatch.db").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  unsigned mode(const fs::path& path) {
+    struct stat st {};
+    EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+    return st.st_mode & 0777;
+  }
+
+  PersonRecord person(const char* id, const char* updated_at = "") {
+    PersonRecord p;
+    p.person_id = id;
+    p.date_of_birth = d("2009-04-01");
+    p.gender = "male";
+    p.looked_after = false;
+    p.team = "North";
+    p.updated_at = updated_at;
+    return p;
+  }
+
+  fs::path dir_;
+  config::DatabaseSettings settings_;
+};
+
+TEST_F(SqliteStoreTest, FreshDatabaseIsMigratedToTheCurrentVersion) {
+  auto store = openSqliteStore(settings_);
+  EXPECT_EQ(store->schemaVersion(), currentSchemaVersion());
+  EXPECT_EQ(currentSchemaVersion(), sqliteMigrations().back().version);
+  SQLite::Database db(settings_.path);
+  EXPECT_EQ(db.execAndGet("PRAGMA application_id").getInt(), kSqliteApplicationId);
+  for (const char* table : {"people", "person_changes", "offences", "outcomes", "rejected_rows"}) {
+    EXPECT_TRUE(db.tableExists(table)) << table;
+  }
+}
+
+TEST_F(SqliteStoreTest, DatabaseFileIsCreatedWithMode0600AndInWalMode) {
+  auto store = openSqliteStore(settings_);
+  EXPECT_EQ(mode(settings_.path), 0600u);
+  SQLite::Database db(settings_.path);
+  EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
+  // The WAL file SQLite creates next to it inherits the database file's mode.
+  store->applyPerson(person("P1"), d("2025-01-01"));
+  ASSERT_TRUE(fs::exists(settings_.path + "-wal"));
+  EXPECT_EQ(mode(settings_.path + "-wal"), 0600u);
+}
+
+TEST_F(SqliteStoreTest, ExistingFileReadableByOthersIsTightened) {
+  { std::ofstream create(settings_.path); }
+  fs::permissions(settings_.path, fs::perms::owner_read | fs::perms::owner_write |
+                                      fs::perms::group_read | fs::perms::others_read);
+  auto store = openSqliteStore(settings_);
+  EXPECT_EQ(mode(settings_.path), 0600u);
+}
+
+TEST_F(SqliteStoreTest, MissingParentDirectoryIsCreated) {
+  settings_.path = (dir_ / "state" / "sub" / "cw.db").string();
+  auto store = openSqliteStore(settings_);
+  EXPECT_TRUE(fs::exists(settings_.path));
+}
+
+TEST_F(SqliteStoreTest, UpgradesAnOlderSchemaKeepingItsData) {
+  {
+    // A database as version 1 of the schema left it.
+    SQLite::Database db(settings_.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec(sqliteMigrations()[0].sql);
+    db.exec("PRAGMA user_version = 1");
+    db.exec("PRAGMA application_id = " + std::to_string(kSqliteApplicationId));
+    db.exec("INSERT INTO people (person_id, date_of_birth) VALUES ('P1', '2009-04-01')");
+  }
+  auto store = openSqliteStore(settings_);
+  EXPECT_EQ(store->schemaVersion(), currentSchemaVersion());
+  EXPECT_EQ(store->personBirthDate("P1"), d("2009-04-01"));
+  EXPECT_EQ(store->counts().rejected_pending, 0);  // the table added by migration 2 is there
+}
+
+TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {
+  {
+    auto store = openSqliteStore(settings_);
+  }
+  {
+    SQLite::Database db(settings_.path, SQLite::OPEN_READWRITE);
+    db.exec("PRAGMA user_version = " + std::to_string(currentSchemaVersion() + 1));
+  }
+  try {
+    openSqliteStore(settings_);
+    FAIL() << "a newer schema must be refused";
+  } catch (const StoreError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("newer cohortwatch"), std::string::npos) << message;
+    EXPECT_NE(message.find(settings_.path), std::string::npos) << message;
+  }
+  // Refusing must not have touched it.
+  SQLite::Database db(settings_.path);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), currentSchemaVersion() + 1);
+}
+
+TEST_F(SqliteStoreTest, RefusesAForeignSqliteDatabase) {
+  {
+    SQLite::Database db(settings_.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("CREATE TABLE invoices (id INTEGER)");
+  }
+  EXPECT_THROW(openSqliteStore(settings_), StoreError);
+}
+
+TEST_F(SqliteStoreTest, RefusesAFileThatIsNotADatabase) {
+  {
+    std::ofstream junk(settings_.path);
+    junk << "this is not an SQLite database, just some text long enough to be read as a header";
+  }
+  EXPECT_THROW(openSqliteStore(settings_), StoreError);
+}
+
+TEST_F(SqliteStoreTest, ForeignKeysAreEnforced) {
+  auto store = openSqliteStore(settings_);
+  OffenceRecord offence{"O1", "nobody", d("2025-01-01"), "", "", std::nullopt, false};
+  EXPECT_THROW(store->applyOffence(offence), StoreError);
+}
+
+TEST_F(SqliteStoreTest, PersonIsInsertedThenUnchangedThenUpdatedWithHistory) {
+  auto store = openSqliteStore(settings_);
+  EXPECT_EQ(store->applyPerson(person("P1", "2025-01-01T10:00:00Z"), d("2025-01-01")), Applied::kInserted);
+  EXPECT_EQ(store->applyPerson(person("P1", "2025-01-01T10:00:00Z"), d("2025-01-02")), Applied::kUnchanged);
+
+  auto changed = person("P1", "2025-03-01T09:00:00Z");
+  changed.looked_after = true;
+  changed.team = "South";
+  EXPECT_EQ(store->applyPerson(changed, d("2025-03-02")), Applied::kUpdated);
+
+  const auto history = store->personChanges("P1");
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].field, "looked_after");
+  EXPECT_EQ(history[0].old_value, "false");
+  EXPECT_EQ(history[0].new_value, "true");
+  EXPECT_EQ(history[0].changed_at, "2025-03-01T09:00:00Z");
+  EXPECT_EQ(history[1].field, "team");
+  EXPECT_EQ(history[1].old_value, "North");
+  EXPECT_EQ(history[1].new_value, "South");
+}
+
+TEST_F(SqliteStoreTest, OlderPersonRowDoesNotOverwriteNewer) {
+  auto store = openSqliteStore(settings_);
+  auto newer = person("P1", "2025-03-01T09:00:00Z");
+  newer.looked_after = true;
+  store->applyPerson(newer, d("2025-03-01"));
+  auto older = person("P1", "2025-02-01T09:00:00Z");
+  older.looked_after = false;
+  EXPECT_EQ(store->applyPerson(older, d("2025-03-02")), Applied::kOlderIgnored);
+  EXPECT_TRUE(store->personChanges("P1").empty());
+}
+
+TEST_F(SqliteStoreTest, ChangeWithoutUpdatedAtIsDatedTheDayItWasRecorded) {
+  auto store = openSqliteStore(settings_);
+  store->applyPerson(person("P1"), d("2025-01-01"));
+  auto moved = person("P1");
+  moved.team = "East";
+  store->applyPerson(moved, d("2025-04-05"));
+  ASSERT_EQ(store->personChanges("P1").size(), 1u);
+  EXPECT_EQ(store->personChanges("P1")[0].changed_at, "2025-04-05");
+}
+
+TEST_F(SqliteStoreTest, AbsentColumnLeavesValueEmptyValueClearsIt) {
+  auto store = openSqliteStore(settings_);
+  auto first = person("P1");
+  first.ethnicity = "Mixed";
+  first.caseworker = "cw1@yot.example.org";
+  store->applyPerson(first, d("2025-01-01"));
+  auto later = person("P1");
+  later.ethnicity = std::nullopt;  // the export had no ethnicity column
+  later.caseworker = "";           // the caseworker was removed
+  EXPECT_EQ(store->applyPerson(later, d("2025-02-01")), Applied::kUpdated);
+  const auto history = store->personChanges("P1");
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].field, "caseworker");
+  EXPECT_EQ(history[0].new_value, "");
+}
+
+TEST_F(SqliteStoreTest, OffencesAndOutcomesAreKeyedByTheirIds) {
+  auto store = openSqliteStore(settings_);
+  store->applyPerson(person("P1"), d("2025-01-01"));
+  OffenceRecord offence{"O1", "P1", d("2025-01-05"), "HO 1", "text", 3, false};
+  EXPECT_EQ(store->applyOffence(offence), Applied::kInserted);
+  EXPECT_EQ(store->applyOffence(offence), Applied::kUnchanged);
+  offence.gravity = 4;
+  EXPECT_EQ(store->applyOffence(offence), Applied::kUpdated);
+  OutcomeRecord outcome{"D1", "P1", "O1", "youth_caution", d("2025-01-20")};
+  EXPECT_EQ(store->applyOutcome(outcome), Applied::kInserted);
+  EXPECT_EQ(store->applyOutcome(outcome), Applied::kUnchanged);
+  OutcomeRecord release{"D2", "P1", "", "release_from_custody", d("2025-03-01")};
+  EXPECT_EQ(store->applyOutcome(release), Applied::kInserted);
+
+  const auto counts = store->counts();
+  EXPECT_EQ(counts.people, 1);
+  EXPECT_EQ(counts.offences, 1);
+  EXPECT_EQ(counts.outcomes, 2);
+  EXPECT_EQ(store->findOffence("O1")->person_id, "P1");
+  EXPECT_EQ(store->findOffence("O1")->offence_date, d("2025-01-05"));
+  EXPECT_FALSE(store->findOffence("O2"));
+
+  const auto data = store->loadCohortData();
+  ASSERT_EQ(data.people.size(), 1u);
+  ASSERT_EQ(data.offences.size(), 1u);
+  ASSERT_EQ(data.outcomes.size(), 2u);
+  EXPECT_EQ(data.outcomes[0].offence, 0);
+  EXPECT_EQ(data.outcomes[1].offence, kNoOffence);
+  EXPECT_EQ(data.outcome_types[data.outcomes[1].type], "release_from_custody");
+}
+
+TEST_F(SqliteStoreTest, TransactionWithoutCommitRollsBack) {
+  auto store = openSqliteStore(settings_);
+  {
+    auto transaction = store->begin();
+    store->applyPerson(person("P1"), d("2025-01-01"));
+  }
+  EXPECT_FALSE(store->personBirthDate("P1"));
+  {
+    auto transaction = store->begin();
+    store->applyPerson(person("P2"), d("2025-01-01"));
+    transaction->commit();
+  }
+  EXPECT_TRUE(store->personBirthDate("P2"));
+}
+
+TEST_F(SqliteStoreTest, RejectedRowsAreKeptOnceAndResolved) {
+  auto store = openSqliteStore(settings_);
+  RejectedRow row{"import", "offences.csv", 3, "offences", "person_id: unknown child", "O9,P9,2025-01-01",
+                  "offence_id,person_id,offence_date"};
+  store->recordRejected(row);
+  store->recordRejected(row);  // seen again on a re-import
+  ASSERT_EQ(store->pendingRejected().size(), 1u);
+  EXPECT_EQ(store->pendingRejected()[0].reason, "person_id: unknown child");
+  EXPECT_EQ(store->pendingRejected()[0].header, "offence_id,person_id,offence_date");
+  store->resolveRejected(row);
+  EXPECT_TRUE(store->pendingRejected().empty());
+  EXPECT_EQ(store->counts().rejected_pending, 0);
+}
+
+}  // namespace
+}  // namespace cohortwatch::tracking
