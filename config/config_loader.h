@@ -14,8 +14,8 @@ namespace cohortwatch::config {
 
 struct ConfigError {
   std::string file;
-  int line = 0;    // 1-based; 0 when unknown (e.g. the file could not be read)
-  int column = 0;  // 1-based; 0 when unknown
+  int line = 0;          // 1-based; 0 when unknown (e.g. the file could not be read)
+  int column = 0;        // 1-based; 0 when unknown
   std::string key_path;  // e.g. "methodology.outcome_types[3].group"; empty for the file as a whole
   std::string message;
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -16,7 +17,9 @@ struct FileCloser {
   void operator()(std::FILE* file) const { std::fclose(file); }
 };
 
-std::string errnoMessage(int error) { return std::error_code(error, std::generic_category()).message(); }
+std::string errnoMessage(int error) {
+  return std::error_code(error, std::generic_category()).message();
+}
 
 SecretValue failure(std::string message) { return SecretValue{std::nullopt, std::move(message)}; }
 
@@ -25,11 +28,15 @@ SecretValue readSecretFile(const std::string& path) {
   // (missing, permission denied, a directory).
   errno = 0;
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) return failure(fmt::format("cannot read secret file {}: {}", path, errnoMessage(errno)));
+  if (!file) {
+    return failure(fmt::format("cannot read secret file {}: {}", path, errnoMessage(errno)));
+  }
   std::string contents;
-  char buffer[4096];
+  std::array<char, 4096> buffer{};
   std::size_t got = 0;
-  while ((got = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) contents.append(buffer, got);
+  while ((got = std::fread(buffer.data(), 1, buffer.size(), file.get())) > 0) {
+    contents.append(buffer.data(), got);
+  }
   if (std::ferror(file.get()) != 0) {
     return failure(fmt::format("cannot read secret file {}: {}", path, errnoMessage(errno)));
   }
