@@ -14,7 +14,8 @@
 //  - At most one error per record: the first structural problem, otherwise the first field that
 //    is not valid UTF-8. A malformed record is still returned (fields best effort, `raw` exact)
 //    and reading resumes at the end of that record, i.e. the next line break outside a quoted
-//    field. An unterminated quote consumes the rest of the input: it is the last record.
+//    field. An unterminated quote consumes the rest of the input, so it is the last record and
+//    its error outranks any earlier one in that record.
 //  - The reader does not check the field count: compare `fields.size()` with CsvHeader::size(),
 //    because whether a short row is an error or an export quirk is the caller's policy.
 //  - Field views (and `raw`) point into the reader's buffers and stay valid until the next call
@@ -37,13 +38,13 @@ namespace cohortwatch::connectors {
 
 enum class CsvError {
   kNone,
-  kUnterminatedQuote,            // a quoted field still open at the end of the input
-  kCharacterAfterClosingQuote,   // "ab"c
-  kQuoteInUnquotedField,         // ab"c (RFC 4180 requires such fields to be quoted)
+  kUnterminatedQuote,              // a quoted field still open at the end of the input
+  kCharacterAfterClosingQuote,     // "ab"c
+  kQuoteInUnquotedField,           // ab"c (RFC 4180 requires such fields to be quoted)
   kCarriageReturnInUnquotedField,  // a CR that is neither part of CRLF nor the last byte
   kInvalidUtf8,
-  kRecordTooLong,                // longer than CsvLimits::max_record_bytes; skipped unread
-  kReadFailed,                   // the stream reported an I/O error; reading stops
+  kRecordTooLong,  // longer than CsvLimits::max_record_bytes; skipped unread
+  kReadFailed,     // the stream reported an I/O error; reading stops
 };
 
 // Short human text for an error ("unterminated quoted field", "invalid UTF-8", ...).
