@@ -50,39 +50,57 @@ bool isDigits(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// The columns of the canonical files. Rows are read by position through these, not by name:
+// import looks up a dozen fields in each of millions of rows.
+enum class Column : std::uint8_t {
+  kPersonId, kFirstName, kLastName, kDateOfBirth, kGender, kEthnicity, kLookedAfter, kCaseworker,
+  kTeam, kUpdatedAt, kOffenceId, kOffenceDate, kOffenceCode, kDescription, kGravity, kBreach,
+  kOutcomeId, kOutcomeType, kOutcomeDate,
+};
+constexpr std::size_t kColumnCount = static_cast<std::size_t>(Column::kOutcomeDate) + 1;
+
+const char* nameOf(Column column) {
+  static constexpr std::array<const char*, kColumnCount> kNames = {
+      "person_id",  "first_name",   "last_name",    "date_of_birth", "gender",
+      "ethnicity",  "looked_after", "caseworker",   "team",          "updated_at",
+      "offence_id", "offence_date", "offence_code", "description",   "gravity",
+      "breach",     "outcome_id",   "outcome_type", "outcome_date",
+  };
+  return kNames[static_cast<std::size_t>(column)];
+}
+
 // Columns of each canonical file; the first ones listed for a kind are required.
 struct ColumnSpec {
   RecordKind kind;
-  std::vector<const char*> required;
-  std::vector<const char*> optional;
+  std::vector<Column> required;
+  std::vector<Column> optional;
 };
 
 const std::array<ColumnSpec, 3>& columnSpecs() {
   static const std::array<ColumnSpec, 3> specs = {{
       {RecordKind::kPeople,
-       {"person_id", "date_of_birth"},
-       {"first_name", "last_name", "gender", "ethnicity", "looked_after", "caseworker", "team",
-        "updated_at"}},
+       {Column::kPersonId, Column::kDateOfBirth},
+       {Column::kFirstName, Column::kLastName, Column::kGender, Column::kEthnicity,
+        Column::kLookedAfter, Column::kCaseworker, Column::kTeam, Column::kUpdatedAt}},
       {RecordKind::kOffences,
-       {"offence_id", "person_id", "offence_date"},
-       {"offence_code", "description", "gravity", "breach"}},
+       {Column::kOffenceId, Column::kPersonId, Column::kOffenceDate},
+       {Column::kOffenceCode, Column::kDescription, Column::kGravity, Column::kBreach}},
       {RecordKind::kOutcomes,
-       {"outcome_id", "person_id", "outcome_type", "outcome_date"},
-       {"offence_id"}},
+       {Column::kOutcomeId, Column::kPersonId, Column::kOutcomeType, Column::kOutcomeDate},
+       {Column::kOffenceId}},
   }};
   return specs;
-}
-
-const ColumnSpec& specFor(RecordKind kind) {
-  return columnSpecs()[static_cast<std::size_t>(kind)];
 }
 
 // The reasons one row is rejected, as "column: reason" joined by "; ".
 class Reasons {
  public:
+  void add(Column column, std::string_view reason) { add(nameOf(column), reason); }
   void add(std::string_view column, std::string_view reason) {
     if (!text_.empty()) text_ += "; ";
-    text_ += fmt::format("{}: {}", column, reason);
+    text_ += column;
+    text_ += ": ";
+    text_ += reason;
   }
   bool empty() const { return text_.empty(); }
   const std::string& text() const { return text_; }
@@ -172,8 +190,24 @@ std::optional<std::string> normaliseTimestamp(std::string_view text) {
   long total = static_cast<long>(date->dayNumber()) * 1440 + hour * 60 + minute - offset_minutes;
   const long day = total >= 0 ? total / 1440 : (total - 1439) / 1440;
   const long minutes = total - day * 1440;
-  return fmt::format("{}T{:02}:{:02}:{:02}Z", Date::fromDayNumber(static_cast<int>(day)).toString(),
-                     minutes / 60, minutes % 60, std::min(second, 59));
+  const Date utc_day = Date::fromDayNumber(static_cast<int>(day));
+  const int year = utc_day.year();
+  if (year < 0 || year > 9999) {
+    return fmt::format("{}T{:02}:{:02}:{:02}Z", utc_day.toString(), minutes / 60, minutes % 60,
+                       std::min(second, 59));
+  }
+  // Written by hand: every person row of an import passes here, and fmt would dominate.
+  std::string out = "0000-00-00T00:00:00Z";
+  auto put = [&](std::size_t at, std::size_t width, long value) {
+    for (std::size_t i = width; i-- > 0; value /= 10) out[at + i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, 4, year);
+  put(5, 2, utc_day.month());
+  put(8, 2, utc_day.day());
+  put(11, 2, minutes / 60);
+  put(14, 2, minutes % 60);
+  put(17, 2, std::min(second, 59));
+  return out;
 }
 
 std::string FileImportSummary::summaryLine() const {
@@ -430,21 +464,27 @@ FileImportSummary CanonicalImporter::importFile(const std::filesystem::path& fil
     return summary;
   }
 
-  // Rows of this file rejected earlier: taken now, they are marked resolved.
-  std::set<std::pair<long, std::string>> pending;
+  // Rejected rows are recorded under the file's canonical path, so that the same file named
+  // another way is recognised. Rows of this file rejected by an earlier import and not rejected
+  // again now have been taken or fixed at their source: they are resolved at the end.
+  std::error_code ec;
+  const auto canonical = std::filesystem::weakly_canonical(std::filesystem::absolute(file), ec);
+  const std::string stored_name = ec ? summary.file : canonical.string();
+  std::set<std::pair<long, std::string>> earlier;
   for (const auto& row : store_.pendingRejected()) {
-    if (row.source == source_ && row.file == summary.file) pending.emplace(row.line, row.raw);
+    if (row.source == source_ && row.file == stored_name) earlier.emplace(row.line, row.raw);
   }
 
   auto transaction = store_.begin();
   while (csv->reader().next(record)) {
     Reasons reasons;
     auto applied = validator.take(record, reasons);
-    tracking::RejectedRow row{source_, summary.file, static_cast<long>(record.line),
+    tracking::RejectedRow row{source_, stored_name, static_cast<long>(record.line),
                               std::string(toString(*summary.kind)), reasons.text(),
                               std::string(record.raw), header_line};
     if (!applied) {
       ++summary.rejected;
+      earlier.erase({row.line, row.raw});
       store_.recordRejected(row);
       if (on_rejected_) on_rejected_(row);
       continue;
@@ -456,7 +496,9 @@ FileImportSummary CanonicalImporter::importFile(const std::filesystem::path& fil
       case Applied::kUnchanged: ++summary.unchanged; break;
       case Applied::kOlderIgnored: ++summary.older_ignored; break;
     }
-    if (!pending.empty() && pending.count({row.line, row.raw}) != 0) store_.resolveRejected(row);
+  }
+  for (const auto& [line, raw] : earlier) {
+    store_.resolveRejected({source_, stored_name, line, "", "", raw, ""});
   }
   transaction->commit();
   spdlog::info("imported {}: {} taken ({} new, {} updated, {} unchanged, {} older ignored), {} rejected",

@@ -47,7 +47,7 @@ int runGenerate(Invocation& invocation) {
   if (options.to < options.from) throw UsageError("--from must not be after --to");
   options.seed = numberOption<std::uint64_t>(invocation, "seed", 1);
   options.dirty_rate = numberOption<double>(invocation, "dirty-rate", 0.0);
-  if (options.dirty_rate < 0.0 || options.dirty_rate >= 1.0) {
+  if (!(options.dirty_rate >= 0.0 && options.dirty_rate < 1.0)) {  // also refuses NaN
     throw UsageError("--dirty-rate: expected a share from 0 up to (not including) 1");
   }
   const auto started = std::chrono::steady_clock::now();

@@ -28,8 +28,12 @@ int runImport(Invocation& invocation) {
   if (!invocation.arguments.empty()) {
     std::vector<std::filesystem::path> files(invocation.arguments.begin(), invocation.arguments.end());
     for (const auto& summary : importer.importFiles(files, kind)) {
-      if (!summary.error.empty()) status = kExitFailure;
-      invocation.out << summary.summaryLine() << '\n';
+      if (!summary.error.empty()) {
+        status = kExitFailure;
+        invocation.err << summary.summaryLine() << '\n';
+      } else {
+        invocation.out << summary.summaryLine() << '\n';
+      }
     }
   }
   if (retry) {
