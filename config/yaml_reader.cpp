@@ -281,7 +281,7 @@ bool Reader::checkKeys(const Value& map, std::span<const std::string_view> allow
   const std::size_t errors_before = errors_.size();
   std::vector<std::pair<std::string, YAML::Mark>> seen;
   for (auto it = map.node.begin(); it != map.node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;  // a copy: the iterator hands out a temporary
     if (!key.IsScalar()) {
       error(key.Mark(), map.path, fmt::format("keys must be plain names, got {}", describe(key)));
       continue;

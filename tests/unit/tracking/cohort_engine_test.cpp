@@ -154,7 +154,8 @@ TEST_F(CohortEngineTest, ProofOnLastDayOfWaitingPeriodCountsOneDayLaterDoesNot) 
   // Follow-up 2025-01-16 .. 2026-01-15; proof deadline 2026-07-15.
   f.offence("on", "E", "2026-01-15").outcome("E", "on", "fine", "2026-07-15");
   f.offence("late", "E", "2026-01-14").outcome("E", "late", "fine", "2026-07-16");
-  const auto& member = onlyMember(compute(f, "2027-01-01"), "2025Q1");
+  const auto member_results = compute(f, "2027-01-01");
+  const auto& member = onlyMember(member_results, "2025Q1");
   EXPECT_EQ(member.follow_up.proof_deadline, d("2026-07-15"));
   EXPECT_EQ(member.proven_reoffences, 1);
   EXPECT_EQ(member.first_reoffence_date, d("2026-01-15"));
@@ -167,7 +168,8 @@ TEST_F(CohortEngineTest, OffenceAfterFollowUpEndDoesNotCount) {
   f.offence("idx", "E", "2025-01-01").outcome("E", "idx", "youth_caution", "2025-01-15");
   f.offence("after", "E", "2026-01-16").outcome("E", "after", "fine", "2026-02-01");
   f.offence("before", "E", "2024-12-01").outcome("E", "before", "fine", "2025-02-01");
-  const auto& member = onlyMember(compute(f, "2027-01-01"), "2025Q1");
+  const auto member_results = compute(f, "2027-01-01");
+  const auto& member = onlyMember(member_results, "2025Q1");
   EXPECT_EQ(member.proven_reoffences, 0);
   EXPECT_EQ(member.pending_offences, 0);
 }
@@ -178,7 +180,8 @@ TEST_F(CohortEngineTest, LeapDayIndexDateFollowUpEndsOn28February) {
   f.offence("idx", "F", "2024-02-20").outcome("F", "idx", "referral_order", "2024-02-29");
   f.offence("last", "F", "2025-02-28").outcome("F", "last", "fine", "2025-08-28");
   f.offence("past", "F", "2025-03-01").outcome("F", "past", "fine", "2025-04-01");
-  const auto& member = onlyMember(compute(f, "2026-01-01"), "2024Q1");
+  const auto member_results = compute(f, "2026-01-01");
+  const auto& member = onlyMember(member_results, "2024Q1");
   EXPECT_EQ(member.follow_up.last_day, d("2025-02-28"));
   EXPECT_EQ(member.follow_up.proof_deadline, d("2025-08-28"));
   EXPECT_EQ(member.proven_reoffences, 1);
@@ -258,7 +261,8 @@ TEST_F(CohortEngineTest, NonSubstantiveOnlyOffenceStaysPendingAndIsNotCounted) {
   f.offence("idx", "K", "2025-01-01").outcome("K", "idx", "youth_caution", "2025-01-15");
   f.offence("nfa", "K", "2025-03-01").outcome("K", "nfa", "no_further_action", "2025-03-05");
   f.offence("tri", "K", "2025-03-02").outcome("K", "tri", "triage", "2025-03-06");
-  const auto& member = onlyMember(compute(f, "2025-06-01"), "2025Q1");
+  const auto member_results = compute(f, "2025-06-01");
+  const auto& member = onlyMember(member_results, "2025Q1");
   EXPECT_EQ(member.proven_reoffences, 0);
   EXPECT_EQ(member.pending_offences, 2);
   EXPECT_FALSE(member.reoffended());
