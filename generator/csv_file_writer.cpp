@@ -1,5 +1,6 @@
 #include "generator/csv_file_writer.h"
 
+#include <array>
 #include <cerrno>
 #include <stdexcept>
 #include <system_error>
@@ -56,14 +57,14 @@ void CsvFileWriter::field(std::string_view text) {
 }
 
 void CsvFileWriter::appendNumber(std::uint64_t value, int width) {
-  char digits[24];
+  std::array<char, 24> digits{};
   int count = 0;
   do {
-    digits[count++] = static_cast<char>('0' + value % 10);
+    digits[static_cast<std::size_t>(count++)] = static_cast<char>('0' + value % 10);
     value /= 10;
   } while (value != 0);
   for (int pad = count; pad < width; ++pad) buffer_ += '0';
-  while (count > 0) buffer_ += digits[--count];
+  while (count > 0) buffer_ += digits[static_cast<std::size_t>(--count)];
 }
 
 void CsvFileWriter::appendDate(tracking::Date date) {
@@ -101,8 +102,8 @@ void CsvFileWriter::idField(std::string_view prefix, std::uint64_t number, int w
 void CsvFileWriter::integerField(std::int64_t value) {
   separate();
   if (value < 0) buffer_ += '-';
-  appendNumber(value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value),
-               1);
+  appendNumber(
+      value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value), 1);
 }
 
 void CsvFileWriter::endRow() {

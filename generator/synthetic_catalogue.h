@@ -30,13 +30,23 @@ enum class OutcomeType : std::uint8_t {
 };
 
 // Indexed by OutcomeType; the canonical outcome_type codes of DOMAIN.md.
-inline constexpr std::array<std::string_view, 17> kOutcomeCodes = {
-    "youth_caution",        "youth_conditional_caution",  "absolute_discharge",
-    "conditional_discharge", "fine",                      "compensation_order",
-    "reparation_order",     "referral_order",             "youth_rehabilitation_order",
-    "other_court",          "detention_training_order",   "custodial_sentence",
-    "release_from_custody", "community_resolution",       "outcome_22",
-    "no_further_action",    "triage"};
+inline constexpr std::array<std::string_view, 17> kOutcomeCodes = {"youth_caution",
+                                                                   "youth_conditional_caution",
+                                                                   "absolute_discharge",
+                                                                   "conditional_discharge",
+                                                                   "fine",
+                                                                   "compensation_order",
+                                                                   "reparation_order",
+                                                                   "referral_order",
+                                                                   "youth_rehabilitation_order",
+                                                                   "other_court",
+                                                                   "detention_training_order",
+                                                                   "custodial_sentence",
+                                                                   "release_from_custody",
+                                                                   "community_resolution",
+                                                                   "outcome_22",
+                                                                   "no_further_action",
+                                                                   "triage"};
 
 inline constexpr std::string_view outcomeCode(OutcomeType type) {
   return kOutcomeCodes[static_cast<std::size_t>(type)];
@@ -107,13 +117,13 @@ inline constexpr std::array<WeightedOutcome, 16> kFurtherDisposalMix = {{
     {OutcomeType::kTriage, 10},
 }};
 
-// Synthetic Home Office style codes. Gravity is drawn in [gravity_low, gravity_high]; the weights
+// Synthetic Home Office style codes. Gravity is drawn in [gravityLow, gravityHigh]; the weights
 // keep most offences at gravity 1-3.
 struct OffenceKind {
   std::string_view code;
   std::string_view description;
-  int gravity_low;
-  int gravity_high;
+  int gravityLow;
+  int gravityHigh;
   std::uint32_t weight;
 };
 
@@ -141,33 +151,58 @@ inline constexpr std::array<OffenceKind, 17> kOffenceKinds = {{
 inline constexpr std::array<OffenceKind, 3> kBreachKinds = {{
     {"HO 153/07", "Breach of a youth rehabilitation order", 2, 3, 50},
     {"HO 153/12", "Failure to comply with a referral order contract", 2, 2, 35},
-    {"HO 153/20", "Breach of supervision requirements of a detention and training order", 3, 3,
-     15},
+    {"HO 153/20", "Breach of supervision requirements of a detention and training order", 3, 3, 15},
 }};
 
 // Invented name lists (common given names and surnames, none taken from any record). Some need
 // CSV quoting (a nickname in double quotes) and some are not ASCII.
 inline constexpr std::array<std::string_view, 32> kMaleFirstNames = {
-    "Oliver", "Harry",   "Jack",   "Charlie", "Thomas",  "James",    "Mohammed",
-    "Noah",   "Leo",     "Alfie",  "Jayden",  "Kai",     "Tyler",    "Callum",
-    "Connor", "Kyle",    "Reece",  "Liam",    "Seán",    "José",     "Łukasz",
-    "Kacper", "Kwame",   "Aarav",  "Ibrahim", "Jamal",   "Dylan",    "Riley",
-    "Mason",  "Alexander \"Alex\"", "Oluwaseun", "Declan"};
+    "Oliver",    "Harry",  "Jack",   "Charlie", "Thomas", "James",
+    "Mohammed",  "Noah",   "Leo",    "Alfie",   "Jayden", "Kai",
+    "Tyler",     "Callum", "Connor", "Kyle",    "Reece",  "Liam",
+    "Seán",      "José",   "Łukasz", "Kacper",  "Kwame",  "Aarav",
+    "Ibrahim",   "Jamal",  "Dylan",  "Riley",   "Mason",  "Alexander \"Alex\"",
+    "Oluwaseun", "Declan"};
 
-inline constexpr std::array<std::string_view, 30> kFemaleFirstNames = {
-    "Olivia", "Amelia", "Isla",   "Ava",      "Mia",     "Sophie", "Zoë",      "Aoife",
-    "Niamh",  "Renée",  "Chantelle", "Jade",  "Shannon", "Leah",   "Ellie",    "Amara",
-    "Zainab", "Aisha",  "Maja",   "Grace",    "Megan",   "Chloé",  "Rebecca \"Becky\"",
-    "Kayleigh", "Precious", "Nadia", "Jasmine", "Lily",  "Freya",  "Aaliyah"};
+inline constexpr std::array<std::string_view, 30> kFemaleFirstNames = {"Olivia",
+                                                                       "Amelia",
+                                                                       "Isla",
+                                                                       "Ava",
+                                                                       "Mia",
+                                                                       "Sophie",
+                                                                       "Zoë",
+                                                                       "Aoife",
+                                                                       "Niamh",
+                                                                       "Renée",
+                                                                       "Chantelle",
+                                                                       "Jade",
+                                                                       "Shannon",
+                                                                       "Leah",
+                                                                       "Ellie",
+                                                                       "Amara",
+                                                                       "Zainab",
+                                                                       "Aisha",
+                                                                       "Maja",
+                                                                       "Grace",
+                                                                       "Megan",
+                                                                       "Chloé",
+                                                                       "Rebecca \"Becky\"",
+                                                                       "Kayleigh",
+                                                                       "Precious",
+                                                                       "Nadia",
+                                                                       "Jasmine",
+                                                                       "Lily",
+                                                                       "Freya",
+                                                                       "Aaliyah"};
 
 inline constexpr std::array<std::string_view, 48> kLastNames = {
-    "Smith",   "Jones",   "Williams", "Taylor",   "Brown",    "Davies",   "Evans",
-    "Wilson",  "Thomas",  "Johnson",  "Roberts",  "Robinson", "Thompson", "Wright",
-    "Walker",  "White",   "Edwards",  "Hughes",   "Green",    "Hall",     "Lewis",
-    "Harris",  "Clarke",  "Patel",    "Khan",     "Ahmed",    "Ali",      "Begum",
-    "Okafor",  "Mensah",  "Nowak",    "Kowalski", "O'Brien",  "O'Connor", "McCarthy",
-    "Müller",  "Sørensen", "Nguyen",  "Doherty",  "Campbell", "Murphy",   "Kelly",
-    "Da Silva", "Fernández", "Ó Súilleabháin", "Walsh-Ryan", "Byrne",  "Mahmood"};
+    "Smith",    "Jones",     "Williams",       "Taylor",     "Brown",    "Davies",   "Evans",
+    "Wilson",   "Thomas",    "Johnson",        "Roberts",    "Robinson", "Thompson", "Wright",
+    "Walker",   "White",     "Edwards",        "Hughes",     "Green",    "Hall",     "Lewis",
+    "Harris",   "Clarke",    "Patel",          "Khan",       "Ahmed",    "Ali",      "Begum",
+    "Okafor",   "Mensah",    "Nowak",          "Kowalski",   "O'Brien",  "O'Connor", "McCarthy",
+    "Müller",   "Sørensen",  "Nguyen",         "Doherty",    "Campbell", "Murphy",   "Kelly",
+    "Da Silva", "Fernández", "Ó Súilleabháin", "Walsh-Ryan", "Byrne",    "Mahmood"};
 
 inline constexpr std::array<std::string_view, 5> kTeams = {"North", "South", "East", "West",
                                                            "Central"};
@@ -180,7 +215,7 @@ inline constexpr std::array<std::string_view, 6> kEthnicities = {"White", "Black
 inline constexpr std::array<std::uint32_t, 6> kEthnicityWeights = {680, 110, 90, 80, 20, 20};
 
 // Age at the first index event (per mille), ages 10..17.
-inline constexpr std::array<std::uint32_t, 8> kEntryAgeWeights = {15, 25, 40, 80, 140, 200, 240,
-                                                                  260};
+inline constexpr std::array<std::uint32_t, 8> kEntryAgeWeights = {15,  25,  40,  80,
+                                                                  140, 200, 240, 260};
 
 }  // namespace cohortwatch::generator::catalogue

@@ -1,7 +1,8 @@
 // Synthetic youth-justice data for demos, tests and benchmarks: people.csv, offences.csv and
-// outcomes.csv in the canonical format of DOMAIN.md, with a realistic cohort shape (ages, disposals,
-// about a third reoffending, front-loaded further offending) and optional invalid rows of every kind.
-// Output depends only on the options: the same seed gives the same bytes on every platform.
+// outcomes.csv in the canonical format of DOMAIN.md, with a realistic cohort shape (ages,
+// disposals, about a third reoffending, front-loaded further offending) and optional invalid rows
+// of every kind. Output depends only on the options: the same seed gives the same bytes on every
+// platform.
 #pragma once
 
 #include <cstdint>
