@@ -179,6 +179,110 @@ std::vector<NationalAverage> readNational(Reader& reader, const Value& value) {
   return figures;
 }
 
+bool isSourceName(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c) || c == '_' || c == '-';
+  });
+}
+
+void readDirectorySource(Reader& reader, const Value& value, DirectorySource& out) {
+  if (!value.present) {
+    reader.error(value, "missing required section 'directory' for a directory source");
+    return;
+  }
+  MapReader map = reader.map(value, {"path", "patterns", "completion", "settle_seconds",
+                                     "poll_interval_seconds", "watch", "after_taking"});
+  if (!map.ok()) return;
+  map.string("path", out.path, Need::kRequired);
+  if (const Value patterns = map.get("patterns"); patterns.present) {
+    out.patterns.clear();
+    for (const Value& item : reader.items(patterns)) {
+      if (auto pattern = reader.string(item)) out.patterns.push_back(*pattern);
+    }
+    if (out.patterns.empty()) reader.error(patterns, "expected at least one file name pattern");
+  }
+  map.oneOf("completion", out.completion,
+            Choices<DirectorySource::Completion>{{"settle", DirectorySource::Completion::kSettle},
+                                                 {"marker", DirectorySource::Completion::kMarker}});
+  map.integer("settle_seconds", out.settle_seconds, 0, 86400);
+  map.integer("poll_interval_seconds", out.poll_interval_seconds, 1, 86400);
+  map.boolean("watch", out.watch);
+  map.oneOf("after_taking", out.after_taking,
+            Choices<DirectorySource::AfterTaking>{{"move", DirectorySource::AfterTaking::kMove},
+                                                  {"keep", DirectorySource::AfterTaking::kKeep}});
+}
+
+void readHttpSource(Reader& reader, const Value& value, HttpSource& out) {
+  if (!value.present) {
+    reader.error(value, "missing required section 'http' for an http source");
+    return;
+  }
+  MapReader map = reader.map(
+      value, {"url", "interval_seconds", "auth", "token", "token_file", "username", "password",
+              "password_file", "verify_tls", "connect_timeout_seconds", "timeout_seconds",
+              "since_parameter", "lookback_seconds", "max_backoff_seconds"});
+  if (!map.ok()) return;
+  if (map.string("url", out.url, Need::kRequired) && out.url.rfind("https://", 0) != 0 &&
+      out.url.rfind("http://", 0) != 0) {
+    reader.error(map.get("url"), fmt::format("expected an https:// (or http://) URL, got \"{}\"", out.url));
+  }
+  map.integer("interval_seconds", out.interval_seconds, 1, 7 * 86400);
+  using Auth = HttpSource::Auth;
+  map.oneOf("auth", out.auth, Choices<Auth>{{"none", Auth::kNone}, {"bearer", Auth::kBearer}, {"basic", Auth::kBasic}});
+  out.token = map.secret("token");
+  map.string("username", out.username);
+  out.password = map.secret("password");
+  if (out.auth == Auth::kBearer && !out.token && !map.has("token") && !map.has("token_file")) {
+    reader.error(value, "auth: bearer needs token_file: FILE or token: env:NAME");
+  }
+  if (out.auth == Auth::kBasic && (out.username.empty() ||
+                                   (!out.password && !map.has("password") && !map.has("password_file")))) {
+    reader.error(value, "auth: basic needs username: and password_file: FILE or password: env:NAME");
+  }
+  map.boolean("verify_tls", out.verify_tls);
+  map.integer("connect_timeout_seconds", out.connect_timeout_seconds, 1, 600);
+  map.integer("timeout_seconds", out.timeout_seconds, 1, 86400);
+  map.string("since_parameter", out.since_parameter);
+  map.integer("lookback_seconds", out.lookback_seconds, 0, 30 * 86400);
+  map.integer("max_backoff_seconds", out.max_backoff_seconds, 1, 86400);
+}
+
+std::vector<SourceSettings> readSources(Reader& reader, const Value& value) {
+  std::vector<SourceSettings> sources;
+  std::map<std::string, int> first_line;  // name -> line it was first given on
+  for (const Value& item : reader.items(value)) {
+    MapReader map = reader.map(item, {"name", "kind", "mapping", "directory", "http"});
+    if (!map.ok()) continue;
+    SourceSettings source;
+    if (map.string("name", source.name, Need::kRequired)) {
+      const Value name = map.get("name");
+      if (!isSourceName(source.name)) {
+        reader.error(name, fmt::format("expected a name of letters, digits, _ and -, got \"{}\"",
+                                       source.name));
+      } else if (auto first = first_line.find(source.name); first != first_line.end()) {
+        reader.error(name, fmt::format("duplicate source name \"{}\" (first given on line {})",
+                                       source.name, first->second));
+      } else {
+        first_line.emplace(source.name, name.mark.line + 1);
+      }
+    }
+    using Kind = SourceSettings::Kind;
+    if (map.oneOf("kind", source.kind, Choices<Kind>{{"directory", Kind::kDirectory}, {"http", Kind::kHttp}},
+                  Need::kRequired)) {
+      if (source.kind == Kind::kDirectory) {
+        readDirectorySource(reader, map.get("directory"), source.directory);
+        if (map.has("http")) reader.error(map.get("http"), "an http section on a directory source");
+      } else {
+        readHttpSource(reader, map.get("http"), source.http);
+        if (map.has("directory")) reader.error(map.get("directory"), "a directory section on an http source");
+      }
+    }
+    map.string("mapping", source.mapping);
+    sources.push_back(std::move(source));
+  }
+  return sources;
+}
+
 void readPrivacy(Reader& reader, const Value& value, PrivacySettings& out) {
   MapReader map = reader.map(value, {"identify"});
   map.oneOf("identify", out.identify, identifyChoices());
@@ -192,7 +296,8 @@ void readSettings(Reader& reader, const YAML::Node& document, Settings& out) {
                                    describe(document)));
     return;
   }
-  MapReader top = reader.map(root, {"database", "logging", "methodology", "national", "privacy"});
+  MapReader top =
+      reader.map(root, {"database", "logging", "methodology", "national", "privacy", "sources"});
   readDatabase(reader, top.get("database"), out.database);
   readLogging(reader, top.get("logging"), out.logging);
   readMethodology(reader, top.get("methodology"), out.methodology);
@@ -200,6 +305,9 @@ void readSettings(Reader& reader, const YAML::Node& document, Settings& out) {
     out.national = readNational(reader, national);
   }
   readPrivacy(reader, top.get("privacy"), out.privacy);
+  if (const Value sources = top.get("sources"); sources.present) {
+    out.sources = readSources(reader, sources);
+  }
 }
 
 struct FileCloser {

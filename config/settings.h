@@ -6,7 +6,10 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "config/secret.h"
 
 namespace cohortwatch::config {
 
@@ -65,6 +68,50 @@ struct PrivacySettings {
   IdentifyBy identify = IdentifyBy::kId;
 };
 
+// A folder where case-management exports land (often a mounted share).
+struct DirectorySource {
+  std::string path;
+  std::vector<std::string> patterns = {"*.csv"};  // file names taken (glob)
+  // When a file is complete: its size and mtime unchanged for settle_seconds, or a marker file
+  // "<name>.done" beside it.
+  enum class Completion { kSettle, kMarker };
+  Completion completion = Completion::kSettle;
+  int settle_seconds = 10;
+  int poll_interval_seconds = 30;  // the polling fallback, for network filesystems
+  bool watch = true;               // inotify as well as polling
+  // A taken file is moved to processed/, or left in place and remembered by its content hash.
+  enum class AfterTaking { kMove, kKeep };
+  AfterTaking after_taking = AfterTaking::kMove;
+};
+
+// An HTTPS endpoint polled on an interval.
+struct HttpSource {
+  std::string url;
+  int interval_seconds = 300;
+  enum class Auth { kNone, kBearer, kBasic };
+  Auth auth = Auth::kNone;
+  std::optional<SecretRef> token;     // bearer
+  std::string username;               // basic
+  std::optional<SecretRef> password;  // basic
+  bool verify_tls = true;
+  int connect_timeout_seconds = 10;
+  int timeout_seconds = 120;
+  // The incremental query parameter (empty: none), set to the last successful request's time
+  // minus lookback_seconds so that late records with equal timestamps are not missed.
+  std::string since_parameter = "since";
+  int lookback_seconds = 3600;
+  int max_backoff_seconds = 3600;
+};
+
+struct SourceSettings {
+  std::string name;
+  enum class Kind { kDirectory, kHttp };
+  Kind kind = Kind::kDirectory;
+  std::string mapping = "canonical";  // "canonical" or the name of a profile under mappings:
+  DirectorySource directory;
+  HttpSource http;
+};
+
 struct Settings {
   std::string config_file;  // where these settings came from; empty when built from defaults
   DatabaseSettings database;
@@ -72,6 +119,7 @@ struct Settings {
   MethodologySettings methodology;
   std::vector<NationalAverage> national;
   PrivacySettings privacy;
+  std::vector<SourceSettings> sources;
 };
 
 std::string_view toString(LogLevel level);
