@@ -10,6 +10,7 @@
 #include <memory>
 #include <system_error>
 
+#include "config/mapping_reader.h"
 #include "config/yaml_reader.h"
 
 namespace cohortwatch::config {
@@ -297,7 +298,8 @@ void readSettings(Reader& reader, const YAML::Node& document, Settings& out) {
     return;
   }
   MapReader top =
-      reader.map(root, {"database", "logging", "methodology", "national", "privacy", "sources"});
+      reader.map(root, {"database", "logging", "methodology", "national", "privacy", "sources",
+                        "mappings"});
   readDatabase(reader, top.get("database"), out.database);
   readLogging(reader, top.get("logging"), out.logging);
   readMethodology(reader, top.get("methodology"), out.methodology);
@@ -308,6 +310,7 @@ void readSettings(Reader& reader, const YAML::Node& document, Settings& out) {
   if (const Value sources = top.get("sources"); sources.present) {
     out.sources = readSources(reader, sources);
   }
+  readMappings(reader, root, out);  // after methodology (outcome codes) and sources (their mapping)
 }
 
 struct FileCloser {

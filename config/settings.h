@@ -4,11 +4,13 @@
 // config/ reads YAML: components receive these structs.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "config/mapping_settings.h"
 #include "config/secret.h"
 
 namespace cohortwatch::config {
@@ -120,6 +122,7 @@ struct Settings {
   std::vector<NationalAverage> national;
   PrivacySettings privacy;
   std::vector<SourceSettings> sources;
+  std::map<std::string, MappingProfile> mappings;  // profile name -> profile (config/mapping_settings.h)
 };
 
 std::string_view toString(LogLevel level);

@@ -172,11 +172,24 @@ Reader::Reader(std::string file_name) : file_name_(std::move(file_name)) {}
 std::vector<ConfigError> Reader::takeErrors() {
   std::vector<ConfigError> taken = std::move(errors_);
   errors_.clear();
-  std::stable_sort(taken.begin(), taken.end(), [](const ConfigError& a, const ConfigError& b) {
+  // This file's errors first, then those of other files in the order they were first reported.
+  std::vector<std::string> files = {file_name_};
+  auto rank = [&](const std::string& file) {
+    auto it = std::find(files.begin(), files.end(), file);
+    if (it == files.end()) it = files.insert(files.end(), file);
+    return it - files.begin();
+  };
+  for (const ConfigError& error : taken) rank(error.file);
+  std::stable_sort(taken.begin(), taken.end(), [&](const ConfigError& a, const ConfigError& b) {
+    const auto rank_a = rank(a.file);
+    const auto rank_b = rank(b.file);
+    if (rank_a != rank_b) return rank_a < rank_b;
     return a.line != b.line ? a.line < b.line : a.column < b.column;
   });
   return taken;
 }
+
+void Reader::add(ConfigError error) { errors_.push_back(std::move(error)); }
 
 void Reader::error(const YAML::Mark& mark, std::string key_path, std::string message) {
   ConfigError error;

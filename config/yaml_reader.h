@@ -75,6 +75,9 @@ class Reader {
 
   void error(const YAML::Mark& mark, std::string key_path, std::string message);
   void error(const Value& at, std::string message);
+  // An error found in another file read on this file's behalf (an included mapping profile), kept
+  // as it is; takeErrors() lists such errors after this file's own, grouped by file.
+  void add(ConfigError error);
 
   // Value readers: each checks the type and range of `value`, reports an error and returns
   // nullopt when it is wrong. `value` must be present.

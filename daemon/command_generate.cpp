@@ -1,5 +1,5 @@
 // `cohortwatch generate`: synthetic canonical CSV files (never real data) for demos, tests and
-// benchmarks.
+// benchmarks, or the same data in an example export layout (--layout).
 #include <charconv>
 #include <chrono>
 
@@ -49,6 +49,14 @@ int runGenerate(Invocation& invocation) {
   options.dirty_rate = numberOption<double>(invocation, "dirty-rate", 0.0);
   if (!(options.dirty_rate >= 0.0 && options.dirty_rate < 1.0)) {  // also refuses NaN
     throw UsageError("--dirty-rate: expected a share from 0 up to (not including) 1");
+  }
+  if (auto layout = invocation.value("layout")) {
+    auto parsed = generator::parseExportLayout(*layout);
+    if (!parsed) {
+      throw UsageError(fmt::format("--layout: expected one of {}, got '{}'",
+                                   generator::exportLayoutNames(), *layout));
+    }
+    options.layout = *parsed;
   }
   const auto started = std::chrono::steady_clock::now();
   const auto summary = generator::generateCohortFiles(options);

@@ -13,7 +13,7 @@
 #include <system_error>
 #include <vector>
 
-#include "generator/csv_file_writer.h"
+#include "generator/export_layouts.h"
 #include "generator/random.h"
 #include "generator/synthetic_catalogue.h"
 
@@ -42,14 +42,6 @@ constexpr std::uint32_t kSecondDisposalPpm = 30'000;
 constexpr std::array<std::uint32_t, 11> kFurtherOffenceCountWeights = {340, 200, 120, 80, 60, 50,
                                                                        40,  30,  20,  20, 40};
 constexpr int kMeanTailOffences = 8;
-
-constexpr std::string_view kPeopleHeader =
-    "person_id,first_name,last_name,date_of_birth,gender,ethnicity,looked_after,caseworker,team,"
-    "updated_at";
-constexpr std::string_view kOffencesHeader =
-    "offence_id,person_id,offence_date,offence_code,description,gravity,breach";
-constexpr std::string_view kOutcomesHeader =
-    "outcome_id,person_id,offence_id,outcome_type,outcome_date";
 
 // Chance that a child who entered the cohort offends again (before proof and follow-up windows
 // thin it out), tuned so that the proven binary rate of quarterly cohorts is about 32%, about 45%
@@ -109,7 +101,7 @@ struct OffenceEvent {
   std::array<OutcomeEvent, 3> outcomes;
 };
 
-struct OutcomeRow {
+struct ChildOutcome {
   Date date;
   std::uint32_t offencePosition;
   std::uint32_t sequence;
@@ -134,21 +126,14 @@ class CohortGenerator {
         rng_(options.seed),
         dirtyRng_(dirtySeed(options.seed)),
         dirtyThreshold_(thresholdFor53Bits(options.dirty_rate)),
-        people_(dir / "people.csv"),
-        offences_(dir / "offences.csv"),
-        outcomes_(dir / "outcomes.csv"),
+        writer_(makeExportWriter(options.layout, dir)),
         caseworkers_(static_cast<std::uint32_t>(
             std::clamp<std::int64_t>((options.children + 24) / 25, 1, 1'000'000))),
         futureDate_(std::max(*Date::fromYmd(2099, 1, 1), options.to.addMonths(24))) {}
 
   GeneratorSummary run() {
-    writeHeader(people_, kPeopleHeader);
-    writeHeader(offences_, kOffencesHeader);
-    writeHeader(outcomes_, kOutcomesHeader);
     for (std::int64_t i = 0; i < options_.children; ++i) generateChild();
-    people_.close();
-    offences_.close();
-    outcomes_.close();
+    writer_->close();
     return summary_;
   }
 
@@ -156,16 +141,6 @@ class CohortGenerator {
   static std::uint64_t dirtySeed(std::uint64_t seed) {
     std::uint64_t x = seed ^ 0xD1B54A32D192ED03ULL;
     return Rng::splitMix64(x);
-  }
-
-  static void writeHeader(CsvFileWriter& file, std::string_view header) {
-    std::size_t start = 0;
-    while (start <= header.size()) {
-      const std::size_t comma = std::min(header.find(',', start), header.size());
-      file.field(header.substr(start, comma - start));
-      start = comma + 1;
-    }
-    file.endRow();
   }
 
   std::size_t addOffence(Date committed, bool breach) {
@@ -318,17 +293,21 @@ class CohortGenerator {
 
     // people.csv
     addDirt(TargetFile::kPeople, child);
-    people_.idField("P", child.personNumber);
-    people_.field(firstName);
-    people_.field(lastName);
-    people_.dateField(child.birth);
-    people_.field(catalogue::kGenders[gender]);
-    people_.field(catalogue::kEthnicities[ethnicity]);
-    people_.field(lookedAfter ? "true" : "false");
-    writeCaseworker(people_, caseworker);
-    people_.field(catalogue::kTeams[(caseworker - 1) % catalogue::kTeams.size()]);
-    people_.dateTimeField(child.updated, updatedMinute);
-    people_.endRow();
+    scratch_.clear();
+    fmt::format_to(std::back_inserter(scratch_), "caseworker{:02}@yot.example.org", caseworker);
+    PersonRow person;
+    person.number = child.personNumber;
+    person.first_name = firstName;
+    person.last_name = lastName;
+    person.birth = child.birth;
+    person.gender = catalogue::kGenders[gender];
+    person.ethnicity = catalogue::kEthnicities[ethnicity];
+    person.looked_after = lookedAfter;
+    person.caseworker = scratch_;
+    person.team = catalogue::kTeams[(caseworker - 1) % catalogue::kTeams.size()];
+    person.updated = child.updated;
+    person.updated_minute = updatedMinute;
+    writer_->person(person);
     ++summary_.people;
 
     // offences.csv, in the order committed
@@ -340,14 +319,15 @@ class CohortGenerator {
       addDirt(TargetFile::kOffences, child);
       const auto& kind = offence.breach ? catalogue::kBreachKinds[offence.kind]
                                         : catalogue::kOffenceKinds[offence.kind];
-      offences_.idField("O", ++offenceNumber_);
-      offences_.idField("P", child.personNumber);
-      offences_.dateField(offence.date);
-      offences_.field(kind.code);
-      offences_.field(kind.description);
-      offences_.integerField(offence.gravity);
-      offences_.field(offence.breach ? "true" : "false");
-      offences_.endRow();
+      OffenceRow row;
+      row.number = ++offenceNumber_;
+      row.person = child.personNumber;
+      row.date = offence.date;
+      row.code = kind.code;
+      row.description = kind.description;
+      row.gravity = offence.gravity;
+      row.breach = offence.breach;
+      writer_->offence(row);
       ++summary_.offences;
     }
 
@@ -357,13 +337,13 @@ class CohortGenerator {
       const auto& offence = childOffences_[i];
       for (std::size_t j = 0; j < offence.outcomeCount; ++j) {
         const auto& outcome = offence.outcomes[j];
-        childOutcomes_.push_back(OutcomeRow{outcome.date, static_cast<std::uint32_t>(i),
+        childOutcomes_.push_back(ChildOutcome{outcome.date, static_cast<std::uint32_t>(i),
                                             static_cast<std::uint32_t>(j), outcome.type,
                                             outcome.linked});
       }
     }
     std::sort(childOutcomes_.begin(), childOutcomes_.end(),
-              [](const OutcomeRow& a, const OutcomeRow& b) {
+              [](const ChildOutcome& a, const ChildOutcome& b) {
                 if (a.date != b.date) return a.date < b.date;
                 if (a.offencePosition != b.offencePosition) {
                   return a.offencePosition < b.offencePosition;
@@ -372,24 +352,17 @@ class CohortGenerator {
               });
     for (const auto& outcome : childOutcomes_) {
       addDirt(TargetFile::kOutcomes, child);
-      outcomes_.idField("D", ++outcomeNumber_);
-      outcomes_.idField("P", child.personNumber);
-      if (outcome.linked) {
-        outcomes_.idField("O", child.firstOffenceNumber + outcome.offencePosition);
-      } else {
-        outcomes_.emptyField();
-      }
-      outcomes_.field(catalogue::outcomeCode(outcome.type));
-      outcomes_.dateField(outcome.date);
-      outcomes_.endRow();
+      OutcomeRow row;
+      row.number = ++outcomeNumber_;
+      row.person = child.personNumber;
+      row.offence = child.firstOffenceNumber + outcome.offencePosition;
+      row.linked = outcome.linked;
+      row.type = catalogue::outcomeCode(outcome.type);
+      row.date = outcome.date;
+      writer_->outcome(row);
       ++summary_.outcomes;
     }
-  }
-
-  void writeCaseworker(CsvFileWriter& file, std::uint32_t caseworker) {
-    scratch_.clear();
-    fmt::format_to(std::back_inserter(scratch_), "caseworker{:02}@yot.example.org", caseworker);
-    file.field(scratch_);
+    writer_->endChild();
   }
 
   // Dirty rows go in before a valid row, each slot being dirty with probability dirty_rate, so
@@ -404,11 +377,6 @@ class CohortGenerator {
       }
       ++summary_.dirty_rows;
     }
-  }
-
-  static void writeTextRow(CsvFileWriter& file, const std::vector<std::string>& fields) {
-    for (const auto& text : fields) file.field(text);
-    file.endRow();
   }
 
   std::string dirtyDateTime(Date date) {
@@ -444,7 +412,7 @@ class CohortGenerator {
         break;
       }
     }
-    writeTextRow(people_, fields);
+    writer_->invalidRow(CanonicalFile::kPeople, fields);
   }
 
   // offences.csv defects: missing required value, bad date, unknown child, date in the future,
@@ -472,7 +440,7 @@ class CohortGenerator {
         break;
       }
     }
-    writeTextRow(offences_, fields);
+    writer_->invalidRow(CanonicalFile::kOffences, fields);
   }
 
   // outcomes.csv defects: missing required value, bad date, unknown outcome code, unknown child,
@@ -504,20 +472,18 @@ class CohortGenerator {
       case 4: fields[2] = fmt::format("OZ{:07}", variant + 1); break;
       default: fields[4] = futureDate_.toString(); break;
     }
-    writeTextRow(outcomes_, fields);
+    writer_->invalidRow(CanonicalFile::kOutcomes, fields);
   }
 
   const GeneratorOptions& options_;
   Rng rng_;
   Rng dirtyRng_;
   std::uint64_t dirtyThreshold_;
-  CsvFileWriter people_;
-  CsvFileWriter offences_;
-  CsvFileWriter outcomes_;
+  std::unique_ptr<ExportWriter> writer_;
   std::uint32_t caseworkers_;
   Date futureDate_;
   std::vector<OffenceEvent> childOffences_;
-  std::vector<OutcomeRow> childOutcomes_;
+  std::vector<ChildOutcome> childOutcomes_;
   std::string scratch_;
   std::uint64_t personNumber_ = 0;
   std::uint64_t offenceNumber_ = 0;
