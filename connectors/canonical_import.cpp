@@ -5,8 +5,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
-#include <map>
+#include <cstdint>
 #include <set>
 #include <sstream>
 
@@ -53,9 +54,25 @@ bool isDigits(std::string_view text) {
 // The columns of the canonical files. Rows are read by position through these, not by name:
 // import looks up a dozen fields in each of millions of rows.
 enum class Column : std::uint8_t {
-  kPersonId, kFirstName, kLastName, kDateOfBirth, kGender, kEthnicity, kLookedAfter, kCaseworker,
-  kTeam, kUpdatedAt, kOffenceId, kOffenceDate, kOffenceCode, kDescription, kGravity, kBreach,
-  kOutcomeId, kOutcomeType, kOutcomeDate,
+  kPersonId,
+  kFirstName,
+  kLastName,
+  kDateOfBirth,
+  kGender,
+  kEthnicity,
+  kLookedAfter,
+  kCaseworker,
+  kTeam,
+  kUpdatedAt,
+  kOffenceId,
+  kOffenceDate,
+  kOffenceCode,
+  kDescription,
+  kGravity,
+  kBreach,
+  kOutcomeId,
+  kOutcomeType,
+  kOutcomeDate,
 };
 constexpr std::size_t kColumnCount = static_cast<std::size_t>(Column::kOutcomeDate) + 1;
 
@@ -90,6 +107,10 @@ const std::array<ColumnSpec, 3>& columnSpecs() {
        {Column::kOffenceId}},
   }};
   return specs;
+}
+
+const ColumnSpec& specFor(RecordKind kind) {
+  return columnSpecs()[static_cast<std::size_t>(kind)];
 }
 
 // The reasons one row is rejected, as "column: reason" joined by "; ".
@@ -199,7 +220,8 @@ std::optional<std::string> normaliseTimestamp(std::string_view text) {
   // Written by hand: every person row of an import passes here, and fmt would dominate.
   std::string out = "0000-00-00T00:00:00Z";
   auto put = [&](std::size_t at, std::size_t width, long value) {
-    for (std::size_t i = width; i-- > 0; value /= 10) out[at + i] = static_cast<char>('0' + value % 10);
+    for (std::size_t i = width; i-- > 0; value /= 10)
+      out[at + i] = static_cast<char>('0' + value % 10);
   };
   put(0, 4, year);
   put(5, 2, utc_day.month());
@@ -217,21 +239,22 @@ std::string FileImportSummary::summaryLine() const {
 }
 
 // Validates the rows of one file against its kind's columns and applies the valid ones.
+// The records it fills are kept from row to row so that their strings keep their capacity.
 class CanonicalImporter::RowValidator {
  public:
   RowValidator(RecordKind kind, const CsvHeader& header, CanonicalImporter& importer)
       : kind_(kind), importer_(importer) {
     const auto& spec = specFor(kind);
-    for (const char* name : spec.required) columns_[name] = header.find(name);
-    for (const char* name : spec.optional) columns_[name] = header.find(name);
+    for (Column column : spec.required) columns_[index(column)] = header.find(nameOf(column));
+    for (Column column : spec.optional) columns_[index(column)] = header.find(nameOf(column));
     width_ = header.size();
   }
 
   // Required columns the header lacks, e.g. "date_of_birth, person_id".
   std::string missingColumns() const {
     std::string missing;
-    for (const char* name : specFor(kind_).required) {
-      if (!columns_.at(name)) missing += (missing.empty() ? "" : ", ") + std::string(name);
+    for (Column column : specFor(kind_).required) {
+      if (!present(column)) missing += (missing.empty() ? "" : ", ") + std::string(nameOf(column));
     }
     return missing;
   }
@@ -256,29 +279,36 @@ class CanonicalImporter::RowValidator {
   }
 
  private:
-  bool present(const char* column) const { return columns_.at(column).has_value(); }
+  static std::size_t index(Column column) { return static_cast<std::size_t>(column); }
 
-  std::string_view field(const char* column) const {
-    const auto index = columns_.at(column);
-    if (!index || *index >= record_->fields.size()) return {};
-    return trim(record_->fields[*index]);
+  bool present(Column column) const { return columns_[index(column)].has_value(); }
+
+  std::string_view field(Column column) const {
+    const auto position = columns_[index(column)];
+    if (!position || *position >= record_->fields.size()) return {};
+    return trim(record_->fields[*position]);
   }
 
-  std::optional<std::string> optionalText(const char* column) const {
-    if (!present(column)) return std::nullopt;
-    return std::string(field(column));
+  // nullopt when the file has no such column; the (possibly empty) value otherwise.
+  void optionalText(Column column, std::optional<std::string>& target) const {
+    if (!present(column)) {
+      target.reset();
+      return;
+    }
+    if (!target) target.emplace();
+    target->assign(field(column));
   }
 
-  std::string required(const char* column, Reasons& reasons) const {
-    auto value = field(column);
+  void required(Column column, std::string& target, Reasons& reasons) const {
+    const auto value = field(column);
     if (value.empty()) reasons.add(column, "required value is missing");
-    return std::string(value);
+    target.assign(value);
   }
 
-  std::optional<Date> date(const char* column, Reasons& reasons, bool is_required = true) const {
+  std::optional<Date> date(Column column, Reasons& reasons) const {
     auto value = field(column);
     if (value.empty()) {
-      if (is_required) reasons.add(column, "required value is missing");
+      reasons.add(column, "required value is missing");
       return std::nullopt;
     }
     auto parsed = Date::parse(value);
@@ -293,39 +323,51 @@ class CanonicalImporter::RowValidator {
     return parsed;
   }
 
+  static void toLower(std::string& text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  }
+
   std::optional<Applied> takePerson(Reasons& reasons) {
-    tracking::PersonRecord person;
-    person.person_id = required("person_id", reasons);
-    auto birth = date("date_of_birth", reasons);
-    person.first_name = optionalText("first_name");
-    person.last_name = optionalText("last_name");
-    person.ethnicity = optionalText("ethnicity");
-    person.team = optionalText("team");
-    if (auto gender = optionalText("gender")) {
-      *gender = lower(*gender);
-      if (!gender->empty() && *gender != "male" && *gender != "female" && *gender != "other" &&
-          *gender != "unknown") {
-        reasons.add("gender", "expected one of male, female, other, unknown");
+    tracking::PersonRecord& person = person_;
+    required(Column::kPersonId, person.person_id, reasons);
+    auto birth = date(Column::kDateOfBirth, reasons);
+    optionalText(Column::kFirstName, person.first_name);
+    optionalText(Column::kLastName, person.last_name);
+    optionalText(Column::kEthnicity, person.ethnicity);
+    optionalText(Column::kTeam, person.team);
+    optionalText(Column::kGender, person.gender);
+    if (person.gender) {
+      toLower(*person.gender);
+      const std::string& gender = *person.gender;
+      if (!gender.empty() && gender != "male" && gender != "female" && gender != "other" &&
+          gender != "unknown") {
+        reasons.add(Column::kGender, "expected one of male, female, other, unknown");
       }
-      person.gender = gender;
     }
-    if (auto looked_after = field("looked_after"); !looked_after.empty()) {
+    person.looked_after.reset();
+    if (auto looked_after = field(Column::kLookedAfter); !looked_after.empty()) {
       person.looked_after = parseBool(looked_after);
-      if (!person.looked_after) reasons.add("looked_after", "expected true or false (also yes/no, y/n, 1/0)");
-    }
-    if (auto caseworker = optionalText("caseworker")) {
-      if (!caseworker->empty() &&
-          (caseworker->find('@') == std::string::npos || caseworker->find(' ') != std::string::npos)) {
-        reasons.add("caseworker", "expected an e-mail address");
+      if (!person.looked_after) {
+        reasons.add(Column::kLookedAfter, "expected true or false (also yes/no, y/n, 1/0)");
       }
-      person.caseworker = caseworker;
     }
-    if (auto updated_at = field("updated_at"); !updated_at.empty()) {
+    optionalText(Column::kCaseworker, person.caseworker);
+    if (person.caseworker) {
+      const std::string& caseworker = *person.caseworker;
+      if (!caseworker.empty() && (caseworker.find('@') == std::string::npos ||
+                                  caseworker.find(' ') != std::string::npos)) {
+        reasons.add(Column::kCaseworker, "expected an e-mail address");
+      }
+    }
+    person.updated_at.clear();
+    if (auto updated_at = field(Column::kUpdatedAt); !updated_at.empty()) {
       auto normalised = normaliseTimestamp(updated_at);
       if (!normalised) {
-        reasons.add("updated_at", "expected an ISO 8601 date-time such as 2025-03-04T10:15:00Z");
+        reasons.add(Column::kUpdatedAt,
+                    "expected an ISO 8601 date-time such as 2025-03-04T10:15:00Z");
       } else {
-        person.updated_at = *normalised;
+        person.updated_at = std::move(*normalised);
       }
     }
     if (!reasons.empty()) return std::nullopt;
@@ -334,29 +376,32 @@ class CanonicalImporter::RowValidator {
   }
 
   std::optional<Applied> takeOffence(Reasons& reasons) {
-    tracking::OffenceRecord offence;
-    offence.offence_id = required("offence_id", reasons);
-    offence.person_id = required("person_id", reasons);
-    auto committed = date("offence_date", reasons);
-    offence.offence_code = std::string(field("offence_code"));
-    offence.description = std::string(field("description"));
-    if (auto gravity = field("gravity"); !gravity.empty()) {
+    tracking::OffenceRecord& offence = offence_;
+    required(Column::kOffenceId, offence.offence_id, reasons);
+    required(Column::kPersonId, offence.person_id, reasons);
+    auto committed = date(Column::kOffenceDate, reasons);
+    offence.offence_code.assign(field(Column::kOffenceCode));
+    offence.description.assign(field(Column::kDescription));
+    offence.gravity.reset();
+    if (auto gravity = field(Column::kGravity); !gravity.empty()) {
       offence.gravity = parseInt(gravity);
       if (!offence.gravity || *offence.gravity < 1 || *offence.gravity > 8) {
-        reasons.add("gravity", "expected a whole number from 1 to 8");
+        reasons.add(Column::kGravity, "expected a whole number from 1 to 8");
       }
     }
-    if (auto breach = field("breach"); !breach.empty()) {
+    offence.breach = false;
+    if (auto breach = field(Column::kBreach); !breach.empty()) {
       auto parsed = parseBool(breach);
-      if (!parsed) reasons.add("breach", "expected true or false (also yes/no, y/n, 1/0)");
+      if (!parsed) reasons.add(Column::kBreach, "expected true or false (also yes/no, y/n, 1/0)");
       offence.breach = parsed.value_or(false);
     }
     if (!offence.person_id.empty()) {
       auto birth = importer_.store_.personBirthDate(offence.person_id);
       if (!birth) {
-        reasons.add("person_id", "unknown child (the row is kept and retried once the child arrives)");
+        reasons.add(Column::kPersonId,
+                    "unknown child (the row is kept and retried once the child arrives)");
       } else if (committed && *committed < *birth) {
-        reasons.add("offence_date", "before the child's date of birth");
+        reasons.add(Column::kOffenceDate, "before the child's date of birth");
       }
     }
     if (!reasons.empty()) return std::nullopt;
@@ -365,33 +410,36 @@ class CanonicalImporter::RowValidator {
   }
 
   std::optional<Applied> takeOutcome(Reasons& reasons) {
-    tracking::OutcomeRecord outcome;
-    outcome.outcome_id = required("outcome_id", reasons);
-    outcome.person_id = required("person_id", reasons);
-    outcome.offence_id = std::string(field("offence_id"));
-    outcome.outcome_type = lower(required("outcome_type", reasons));
-    auto decided = date("outcome_date", reasons);
+    tracking::OutcomeRecord& outcome = outcome_;
+    required(Column::kOutcomeId, outcome.outcome_id, reasons);
+    required(Column::kPersonId, outcome.person_id, reasons);
+    outcome.offence_id.assign(field(Column::kOffenceId));
+    required(Column::kOutcomeType, outcome.outcome_type, reasons);
+    toLower(outcome.outcome_type);
+    auto decided = date(Column::kOutcomeDate, reasons);
     const config::OutcomeTypeRule* rule = nullptr;
     if (!outcome.outcome_type.empty()) {
       rule = importer_.methodology_.findOutcomeType(outcome.outcome_type);
       if (rule == nullptr) {
-        reasons.add("outcome_type", "unknown outcome type (see methodology.outcome_types)");
+        reasons.add(Column::kOutcomeType, "unknown outcome type (see methodology.outcome_types)");
       }
     }
     const bool is_release = rule != nullptr && rule->group == config::OutcomeGroup::kCustodyRelease;
     if (outcome.offence_id.empty() && rule != nullptr && !is_release) {
-      reasons.add("offence_id", "required for every outcome except a release from custody");
+      reasons.add(Column::kOffenceId, "required for every outcome except a release from custody");
     }
     if (!outcome.person_id.empty() && !importer_.store_.personBirthDate(outcome.person_id)) {
-      reasons.add("person_id", "unknown child (the row is kept and retried once the child arrives)");
+      reasons.add(Column::kPersonId,
+                  "unknown child (the row is kept and retried once the child arrives)");
     } else if (!outcome.offence_id.empty()) {
       auto offence = importer_.store_.findOffence(outcome.offence_id);
       if (!offence) {
-        reasons.add("offence_id", "unknown offence (the row is kept and retried once the offence arrives)");
+        reasons.add(Column::kOffenceId,
+                    "unknown offence (the row is kept and retried once the offence arrives)");
       } else if (offence->person_id != outcome.person_id) {
-        reasons.add("offence_id", "the offence belongs to another child");
+        reasons.add(Column::kOffenceId, "the offence belongs to another child");
       } else if (decided && *decided < offence->offence_date) {
-        reasons.add("outcome_date", "before the offence was committed");
+        reasons.add(Column::kOutcomeDate, "before the offence was committed");
       }
     }
     if (!reasons.empty()) return std::nullopt;
@@ -401,9 +449,12 @@ class CanonicalImporter::RowValidator {
 
   RecordKind kind_;
   CanonicalImporter& importer_;
-  std::map<std::string, std::optional<std::size_t>, std::less<>> columns_;
+  std::array<std::optional<std::size_t>, kColumnCount> columns_{};
   std::size_t width_ = 0;
   const CsvRecord* record_ = nullptr;
+  tracking::PersonRecord person_;
+  tracking::OffenceRecord offence_;
+  tracking::OutcomeRecord outcome_;
 };
 
 CanonicalImporter::CanonicalImporter(tracking::Store& store,
@@ -476,16 +527,19 @@ FileImportSummary CanonicalImporter::importFile(const std::filesystem::path& fil
   }
 
   auto transaction = store_.begin();
+  const std::string kind_name(toString(*summary.kind));
+  Reasons reasons;
   while (csv->reader().next(record)) {
-    Reasons reasons;
+    reasons = Reasons();
     auto applied = validator.take(record, reasons);
-    tracking::RejectedRow row{source_, stored_name, static_cast<long>(record.line),
-                              std::string(toString(*summary.kind)), reasons.text(),
-                              std::string(record.raw), header_line};
     if (!applied) {
+      // Copied out only here: most rows of a large import are simply taken.
       ++summary.rejected;
-      earlier.erase({row.line, row.raw});
+      const tracking::RejectedRow row{source_,    stored_name,    static_cast<long>(record.line),
+                                      kind_name,  reasons.text(), std::string(record.raw),
+                                      header_line};
       store_.recordRejected(row);
+      if (!earlier.empty()) earlier.erase({row.line, row.raw});
       if (on_rejected_) on_rejected_(row);
       continue;
     }
@@ -498,7 +552,7 @@ FileImportSummary CanonicalImporter::importFile(const std::filesystem::path& fil
     }
   }
   for (const auto& [line, raw] : earlier) {
-    store_.resolveRejected({source_, stored_name, line, "", "", raw, ""});
+    store_.resolveRejected({source_, stored_name, line, kind_name, "", raw, header_line});
   }
   transaction->commit();
   spdlog::info("imported {}: {} taken ({} new, {} updated, {} unchanged, {} older ignored), {} rejected",

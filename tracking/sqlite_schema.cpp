@@ -71,6 +71,45 @@ CREATE TABLE rejected_rows (
 );
 CREATE INDEX rejected_rows_pending ON rejected_rows(resolved_at);
 )sql"},
+    Migration{3, "sources: files taken, source state, change events", R"sql(
+CREATE TABLE source_files (
+  id            INTEGER PRIMARY KEY,
+  source        TEXT NOT NULL,
+  content_hash  TEXT NOT NULL,
+  name          TEXT NOT NULL,
+  size          INTEGER NOT NULL,
+  status        TEXT NOT NULL CHECK (status IN ('taken', 'rejected')),
+  rows_taken    INTEGER NOT NULL DEFAULT 0,
+  rows_rejected INTEGER NOT NULL DEFAULT 0,
+  error         TEXT,
+  taken_at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  UNIQUE (source, content_hash)
+);
+CREATE TABLE source_state (
+  source        TEXT PRIMARY KEY,
+  etag          TEXT,
+  last_modified TEXT,
+  cursor        TEXT,
+  last_run      TEXT,
+  last_success  TEXT,
+  last_error    TEXT,
+  files_taken   INTEGER NOT NULL DEFAULT 0,
+  requests      INTEGER NOT NULL DEFAULT 0,
+  rows_taken    INTEGER NOT NULL DEFAULT 0,
+  rows_rejected INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE events (
+  id           INTEGER PRIMARY KEY,
+  kind         TEXT NOT NULL,
+  person_ref   INTEGER REFERENCES people(id),
+  occurred_on  TEXT,
+  detail       TEXT NOT NULL,
+  source       TEXT NOT NULL,
+  recorded_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  evaluated_at TEXT
+);
+CREATE INDEX events_unevaluated ON events(evaluated_at) WHERE evaluated_at IS NULL;
+)sql"},
 };
 
 }  // namespace

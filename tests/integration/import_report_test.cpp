@@ -135,7 +135,7 @@ std::optional<Ymd> parseDate(const std::string& text) {
 }
 
 std::string format(const Ymd& date) {
-  char buffer[16];
+  char buffer[40];  // room for any int, so -Wformat-truncation has nothing to say
   std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", date.y, date.m, date.d);
   return buffer;
 }
