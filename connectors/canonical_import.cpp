@@ -372,7 +372,10 @@ class CanonicalImporter::RowValidator {
     }
     if (!reasons.empty()) return std::nullopt;
     person.date_of_birth = *birth;
-    return importer_.store_.applyPerson(person, importer_.today_);
+    changes_.clear();
+    const auto applied = importer_.store_.applyPerson(person, importer_.today_, &changes_);
+    if (!changes_.empty()) importer_.events_.personApplied(person, changes_);
+    return applied;
   }
 
   std::optional<Applied> takeOffence(Reasons& reasons) {
@@ -406,7 +409,9 @@ class CanonicalImporter::RowValidator {
     }
     if (!reasons.empty()) return std::nullopt;
     offence.offence_date = *committed;
-    return importer_.store_.applyOffence(offence);
+    const auto applied = importer_.store_.applyOffence(offence);
+    importer_.events_.offenceApplied(offence, applied);
+    return applied;
   }
 
   std::optional<Applied> takeOutcome(Reasons& reasons) {
@@ -444,7 +449,9 @@ class CanonicalImporter::RowValidator {
     }
     if (!reasons.empty()) return std::nullopt;
     outcome.outcome_date = *decided;
-    return importer_.store_.applyOutcome(outcome);
+    const auto applied = importer_.store_.applyOutcome(outcome);
+    importer_.events_.outcomeApplied(outcome, applied);
+    return applied;
   }
 
   RecordKind kind_;
@@ -452,6 +459,7 @@ class CanonicalImporter::RowValidator {
   std::array<std::optional<std::size_t>, kColumnCount> columns_{};
   std::size_t width_ = 0;
   const CsvRecord* record_ = nullptr;
+  std::vector<tracking::PersonChange> changes_;
   tracking::PersonRecord person_;
   tracking::OffenceRecord offence_;
   tracking::OutcomeRecord outcome_;
@@ -460,7 +468,11 @@ class CanonicalImporter::RowValidator {
 CanonicalImporter::CanonicalImporter(tracking::Store& store,
                                      const config::MethodologySettings& methodology, Date today,
                                      std::string source)
-    : store_(store), methodology_(methodology), today_(today), source_(std::move(source)) {}
+    : store_(store),
+      methodology_(methodology),
+      today_(today),
+      source_(std::move(source)),
+      events_(store, methodology, source_) {}
 
 std::vector<FileImportSummary> CanonicalImporter::importFiles(
     const std::vector<std::filesystem::path>& files, std::optional<RecordKind> kind) {

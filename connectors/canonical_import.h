@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/settings.h"
+#include "connectors/change_events.h"
 #include "tracking/civil_date.h"
 #include "tracking/store.h"
 
@@ -74,6 +75,7 @@ class CanonicalImporter {
   tracking::Date today_;
   std::string source_;
   std::function<void(const tracking::RejectedRow&)> on_rejected_;
+  ChangeEventRecorder events_;
 };
 
 // Recognises the kind of a canonical file from its column names.

@@ -326,8 +326,9 @@ class SqliteStore final : public Store {
                  [&] { return std::make_unique<SqliteTransaction>(db_, caches_); });
   }
 
-  Applied applyPerson(const PersonRecord& person, Date changed_on) override {
-    return guard("store a person", [&] { return applyPersonImpl(person, changed_on); });
+  Applied applyPerson(const PersonRecord& person, Date changed_on,
+                      std::vector<PersonChange>* changes) override {
+    return guard("store a person", [&] { return applyPersonImpl(person, changed_on, changes); });
   }
 
   Applied applyOffence(const OffenceRecord& offence) override {
@@ -366,6 +367,147 @@ class SqliteStore final : public Store {
                            st.stringAt(3)});
       }
       return changes;
+    });
+  }
+
+  std::vector<StoredOutcome> personOutcomes(std::string_view person_id) override {
+    return guard("read a person's outcomes", [&] {
+      auto& st = statement(
+          "SELECT d.outcome_id, o.offence_id, d.outcome_type, d.outcome_date FROM outcomes d "
+          "JOIN people p ON p.id = d.person_ref LEFT JOIN offences o ON o.id = d.offence_ref "
+          "WHERE p.person_id = ? ORDER BY d.outcome_date, d.id");
+      const Finished finished(st);
+      st.bind(1, person_id);
+      std::vector<StoredOutcome> outcomes;
+      while (st.step()) {
+        outcomes.push_back({st.stringAt(0), st.stringAt(1), st.stringAt(2), dateColumn(st.textAt(3))});
+      }
+      return outcomes;
+    });
+  }
+
+  void appendEvent(const ChangeEvent& event) override {
+    guard("record a change event", [&] {
+      auto& st = statement(
+          "INSERT INTO events (kind, person_ref, occurred_on, detail, source) VALUES "
+          "(?, (SELECT id FROM people WHERE person_id = ?), ?, ?, ?)");
+      const Finished finished(st);
+      st.bind(1, event.kind);
+      st.bind(2, event.person_id);
+      st.bindOptional(3, std::string_view(event.occurred_on));
+      st.bind(4, event.detail);
+      st.bind(5, event.source);
+      st.run();
+      return 0;
+    });
+  }
+
+  std::vector<ChangeEvent> events(long after_id, int limit) override {
+    return guard("read change events", [&] {
+      auto& st = statement(
+          "SELECT e.id, e.kind, p.person_id, e.occurred_on, e.detail, e.source FROM events e "
+          "LEFT JOIN people p ON p.id = e.person_ref WHERE e.id > ? ORDER BY e.id LIMIT ?");
+      const Finished finished(st);
+      st.bind(1, std::int64_t{after_id});
+      st.bind(2, std::int64_t{limit});
+      std::vector<ChangeEvent> events;
+      while (st.step()) {
+        events.push_back({static_cast<long>(st.int64At(0)), st.stringAt(1), st.stringAt(2),
+                          st.stringAt(3), st.stringAt(4), st.stringAt(5)});
+      }
+      return events;
+    });
+  }
+
+  std::optional<SourceFile> findSourceFile(std::string_view source,
+                                           std::string_view content_hash) override {
+    return guard("look up a source file", [&]() -> std::optional<SourceFile> {
+      auto& st = statement(
+          "SELECT name, size, status, rows_taken, rows_rejected, error, taken_at FROM source_files "
+          "WHERE source = ? AND content_hash = ?");
+      const Finished finished(st);
+      st.bind(1, source);
+      st.bind(2, content_hash);
+      if (!st.step()) return std::nullopt;
+      SourceFile file;
+      file.source = std::string(source);
+      file.content_hash = std::string(content_hash);
+      file.name = st.stringAt(0);
+      file.size = st.int64At(1);
+      file.rejected = st.stringAt(2) == "rejected";
+      file.rows_taken = static_cast<long>(st.int64At(3));
+      file.rows_rejected = static_cast<long>(st.int64At(4));
+      file.error = st.stringAt(5);
+      file.taken_at = st.stringAt(6);
+      return file;
+    });
+  }
+
+  void recordSourceFile(const SourceFile& file) override {
+    guard("record a source file", [&] {
+      auto& st = statement(
+          "INSERT INTO source_files (source, content_hash, name, size, status, rows_taken, "
+          "rows_rejected, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      const Finished finished(st);
+      st.bind(1, file.source);
+      st.bind(2, file.content_hash);
+      st.bind(3, file.name);
+      st.bind(4, std::int64_t{file.size});
+      st.bind(5, std::string_view(file.rejected ? "rejected" : "taken"));
+      st.bind(6, std::int64_t{file.rows_taken});
+      st.bind(7, std::int64_t{file.rows_rejected});
+      st.bindOptional(8, std::string_view(file.error));
+      st.run();
+      return 0;
+    });
+  }
+
+  SourceState sourceState(std::string_view source) override {
+    return guard("read a source's state", [&] {
+      auto& st = statement(
+          "SELECT source, etag, last_modified, cursor, last_run, last_success, last_error, "
+          "files_taken, requests, rows_taken, rows_rejected FROM source_state WHERE source = ?");
+      const Finished finished(st);
+      st.bind(1, source);
+      SourceState state;
+      state.source = std::string(source);
+      if (st.step()) state = stateAt(st);
+      return state;
+    });
+  }
+
+  std::vector<SourceState> sourceStates() override {
+    return guard("read sources' state", [&] {
+      auto& st = statement(
+          "SELECT source, etag, last_modified, cursor, last_run, last_success, last_error, "
+          "files_taken, requests, rows_taken, rows_rejected FROM source_state ORDER BY source");
+      const Finished finished(st);
+      std::vector<SourceState> states;
+      while (st.step()) states.push_back(stateAt(st));
+      return states;
+    });
+  }
+
+  void saveSourceState(const SourceState& state) override {
+    guard("save a source's state", [&] {
+      auto& st = statement(
+          "INSERT OR REPLACE INTO source_state (source, etag, last_modified, cursor, last_run, "
+          "last_success, last_error, files_taken, requests, rows_taken, rows_rejected) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      const Finished finished(st);
+      st.bind(1, state.source);
+      st.bindOptional(2, std::string_view(state.etag));
+      st.bindOptional(3, std::string_view(state.last_modified));
+      st.bindOptional(4, std::string_view(state.cursor));
+      st.bindOptional(5, std::string_view(state.last_run));
+      st.bindOptional(6, std::string_view(state.last_success));
+      st.bindOptional(7, std::string_view(state.last_error));
+      st.bind(8, std::int64_t{state.files_taken});
+      st.bind(9, std::int64_t{state.requests});
+      st.bind(10, std::int64_t{state.rows_taken});
+      st.bind(11, std::int64_t{state.rows_rejected});
+      st.run();
+      return 0;
     });
   }
 
@@ -506,6 +648,22 @@ class SqliteStore final : public Store {
 
   sqlite3* handle() const { return db_.getHandle(); }
 
+  static SourceState stateAt(Prepared& st) {
+    SourceState state;
+    state.source = st.stringAt(0);
+    state.etag = st.stringAt(1);
+    state.last_modified = st.stringAt(2);
+    state.cursor = st.stringAt(3);
+    state.last_run = st.stringAt(4);
+    state.last_success = st.stringAt(5);
+    state.last_error = st.stringAt(6);
+    state.files_taken = static_cast<long>(st.int64At(7));
+    state.requests = static_cast<long>(st.int64At(8));
+    state.rows_taken = static_cast<long>(st.int64At(9));
+    state.rows_rejected = static_cast<long>(st.int64At(10));
+    return state;
+  }
+
   // Prepared statements are kept and reused: import applies millions of rows. They are keyed by
   // the address of their SQL, which is always a string literal of this file.
   Prepared& statement(const char* sql) {
@@ -562,7 +720,8 @@ class SqliteStore final : public Store {
 
   static std::string textOrEmpty(const Prepared& st, int column) { return st.stringAt(column); }
 
-  Applied applyPersonImpl(const PersonRecord& person, Date changed_on) {
+  Applied applyPersonImpl(const PersonRecord& person, Date changed_on,
+                          std::vector<PersonChange>* changes) {
     // Whatever happens below, the cached date of birth may no longer be the stored one.
     caches_.people.forget(person.person_id);
     const DateText birth(person.date_of_birth);
@@ -641,6 +800,10 @@ class SqliteStore final : public Store {
     for (const auto& attribute : attributes) {
       if (!attribute.incoming || *attribute.incoming == attribute.stored) continue;
       changed = true;
+      if (changes != nullptr) {
+        changes->push_back({person.person_id, attribute.name, std::string(attribute.stored),
+                            *attribute.incoming, changed_at});
+      }
       auto& history = statement(
           "INSERT INTO person_changes (person_ref, field, old_value, new_value, changed_at) "
           "VALUES (?, ?, ?, ?, ?)");

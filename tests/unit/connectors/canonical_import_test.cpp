@@ -240,6 +240,51 @@ TEST_F(CanonicalImportTest, LookedAfterChangeIsKeptAsHistory) {
   EXPECT_EQ(store_->personChanges("P1").size(), 1u);
 }
 
+TEST_F(CanonicalImportTest, IngestRecordsChangeEventsInTheMethodologysTerms) {
+  import({write("people.csv", kPeople)});
+  import({write("offences.csv",
+                "offence_id,person_id,offence_date\n"
+                "O1,P1,2025-01-05\n")});
+  import({write("outcomes.csv",
+                "outcome_id,person_id,offence_id,outcome_type,outcome_date\n"
+                "D1,P1,O1,youth_caution,2025-01-20\n")});
+  import({write("offences2.csv",
+                "offence_id,person_id,offence_date\n"
+                "O2,P1,2025-03-01\n"      // in P1's 2025Q1 follow-up
+                "O3,P2,2025-03-01\n")});  // P2 is in no cohort
+  import({write("outcomes2.csv",
+                "outcome_id,person_id,offence_id,outcome_type,outcome_date\n"
+                "D2,P1,O2,referral_order,2025-04-02\n")});
+  import({write("people2.csv",
+                "person_id,date_of_birth,looked_after,updated_at\n"
+                "P1,2009-04-01,true,2025-05-01T00:00:00Z\n")});
+
+  std::vector<std::string> seen;
+  for (const auto& event : store_->events(0, 100)) {
+    seen.push_back(event.kind + " " + event.person_id + " " + event.occurred_on + " " + event.detail);
+  }
+  ASSERT_EQ(seen.size(), 8u) << ::testing::PrintToString(seen);
+  EXPECT_THAT(seen[0], HasSubstr("offence_recorded P1 2025-01-05 "));
+  EXPECT_THAT(seen[0], HasSubstr("\"in_follow_up\":false"));
+  EXPECT_THAT(seen[1], HasSubstr("offence_proven P1 2025-01-20"));
+  EXPECT_THAT(seen[2], HasSubstr("cohort_entry P1 2025-01-20 {\"age_at_index\":15,\"cohort\":\"2025Q1\""));
+  EXPECT_THAT(seen[3], HasSubstr("offence_recorded P1 2025-03-01"));
+  EXPECT_THAT(seen[3], HasSubstr("\"cohorts\":[\"2025Q1\"],\"in_follow_up\":true"));
+  EXPECT_THAT(seen[4], HasSubstr("offence_recorded P2 2025-03-01"));
+  EXPECT_THAT(seen[4], HasSubstr("\"in_follow_up\":false"));
+  EXPECT_THAT(seen[5], HasSubstr("offence_proven P1 2025-04-02"));
+  EXPECT_THAT(seen[5], HasSubstr("\"in_follow_up\":true"));
+  EXPECT_THAT(seen[6], HasSubstr("cohort_entry P1 2025-04-02"));
+  EXPECT_THAT(seen[6], HasSubstr("\"cohort\":\"2025Q2\""));
+  EXPECT_THAT(seen[7], HasSubstr("person_changed P1 2025-05-01 {\"field\":\"looked_after\",\"new\":\"true\",\"old\":\"false\"}"));
+
+  // Importing the same files again records nothing new.
+  import({write("outcomes2.csv",
+                "outcome_id,person_id,offence_id,outcome_type,outcome_date\n"
+                "D2,P1,O2,referral_order,2025-04-02\n")});
+  EXPECT_EQ(store_->events(0, 100).size(), 8u);
+}
+
 TEST(TimestampTest, NormalisesIsoDateTimesToUtc) {
   EXPECT_EQ(normaliseTimestamp("2025-03-04"), "2025-03-04T00:00:00Z");
   EXPECT_EQ(normaliseTimestamp("2025-03-04T10:15"), "2025-03-04T10:15:00Z");
