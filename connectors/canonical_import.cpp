@@ -8,10 +8,16 @@
 #include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 
 #include "connectors/csv_reader.h"
+#include "connectors/export_mapping.h"
 
 namespace cohortwatch::connectors {
 
@@ -491,89 +497,113 @@ std::vector<FileImportSummary> CanonicalImporter::importFiles(
 
 FileImportSummary CanonicalImporter::importFile(const std::filesystem::path& file,
                                                 std::optional<RecordKind> kind) {
-  FileImportSummary summary;
-  summary.file = file.string();
-  std::string error;
-  auto csv = CsvFile::open(file, error);
-  if (!csv) {
-    summary.error = error;
-    return summary;
-  }
-  CsvRecord record;
-  if (!csv->reader().next(record)) {
-    summary.error = "the file is empty (a header row is required)";
-    return summary;
-  }
-  if (!record.ok()) {
-    summary.error = fmt::format("header row: {}", record.errorMessage());
-    return summary;
-  }
-  auto header = CsvHeader::parse(record.fields, error);
-  if (!header) {
-    summary.error = fmt::format("header row: {}", error);
-    return summary;
-  }
-  const std::string header_line(record.raw);
-  summary.kind = kind ? kind : recogniseKind(header->names());
-  if (!summary.kind) {
-    summary.error =
-        "cannot tell the kind of file from its header (expected people, offences or outcomes "
-        "columns; use --kind)";
-    return summary;
-  }
-  RowValidator validator(*summary.kind, *header, *this);
-  if (auto missing = validator.missingColumns(); !missing.empty()) {
-    summary.error = fmt::format("missing required column(s) for {}: {}", toString(*summary.kind), missing);
-    return summary;
-  }
-
   // Rejected rows are recorded under the file's canonical path, so that the same file named
-  // another way is recognised. Rows of this file rejected by an earlier import and not rejected
-  // again now have been taken or fixed at their source: they are resolved at the end.
+  // another way is recognised.
   std::error_code ec;
   const auto canonical = std::filesystem::weakly_canonical(std::filesystem::absolute(file), ec);
-  const std::string stored_name = ec ? summary.file : canonical.string();
-  std::set<std::pair<long, std::string>> earlier;
-  for (const auto& row : store_.pendingRejected()) {
-    if (row.source == source_ && row.file == stored_name) earlier.emplace(row.line, row.raw);
+  std::ifstream in(file, std::ios::binary);
+  FileImportSummary summary;
+  if (!in) {
+    summary.file = file.string();
+    summary.error = fmt::format("cannot open {}: {}", file.string(), std::strerror(errno));
+    return summary;
+  }
+  auto transaction = store_.begin();
+  summary = importExport(in, ec ? file.string() : canonical.string(), nullptr, kind);
+  summary.file = file.string();
+  if (summary.error.empty()) transaction->commit();
+  return summary;
+}
+
+FileImportSummary CanonicalImporter::importExport(std::istream& in, const std::string& file,
+                                                  const config::MappingProfile* profile,
+                                                  std::optional<RecordKind> kind) {
+  FileImportSummary summary;
+  summary.file = file;
+  ExportReader reader(in, file, profile, kind);
+  if (!reader.error().empty()) {
+    summary.error = reader.error();
+    return summary;
+  }
+  if (reader.kinds().empty()) return summary;  // an empty or header-only export: nothing to do
+  summary.kind = reader.kinds().front();
+
+  // One validator per kind the export yields, over the canonical columns it provides.
+  std::map<RecordKind, std::unique_ptr<RowValidator>> validators;
+  std::map<RecordKind, CsvHeader> headers;
+  for (RecordKind record_kind : reader.kinds()) {
+    const auto& columns = reader.providedColumns(record_kind);
+    std::vector<std::string_view> names(columns.begin(), columns.end());
+    std::string error;
+    auto header = CsvHeader::parse(names, error);
+    if (!header) {
+      summary.error = error;
+      return summary;
+    }
+    auto& stored = headers.emplace(record_kind, std::move(*header)).first->second;
+    auto validator = std::make_unique<RowValidator>(record_kind, stored, *this);
+    if (auto missing = validator->missingColumns(); !missing.empty()) {
+      summary.error = fmt::format("missing required column(s) for {}: {}", toString(record_kind), missing);
+      return summary;
+    }
+    validators.emplace(record_kind, std::move(validator));
   }
 
-  auto transaction = store_.begin();
-  const std::string kind_name(toString(*summary.kind));
+  // Rows of this export rejected by an earlier import and not rejected again now have been
+  // taken or fixed at their source: they are resolved at the end.
+  std::set<std::pair<long, std::string>> earlier;
+  for (const auto& row : store_.pendingRejected()) {
+    if (row.source == source_ && row.file == file) earlier.emplace(row.line, row.raw);
+  }
+  const std::string header_line = reader.header();
+  auto reject = [&](const MappedRow& row, RecordKind record_kind, const std::string& reason) {
+    ++summary.rejected;
+    const tracking::RejectedRow rejected{source_, file, static_cast<long>(row.line),
+                                         std::string(toString(record_kind)), reason, row.raw,
+                                         header_line};
+    store_.recordRejected(rejected);
+    if (!earlier.empty()) earlier.erase({rejected.line, rejected.raw});
+    if (on_rejected_) on_rejected_(rejected);
+  };
+
+  MappedRow row;
+  CsvRecord view;
   Reasons reasons;
-  while (csv->reader().next(record)) {
-    reasons = Reasons();
-    auto applied = validator.take(record, reasons);
-    if (!applied) {
-      // Copied out only here: most rows of a large import are simply taken.
-      ++summary.rejected;
-      const tracking::RejectedRow row{source_,    stored_name,    static_cast<long>(record.line),
-                                      kind_name,  reasons.text(), std::string(record.raw),
-                                      header_line};
-      store_.recordRejected(row);
-      if (!earlier.empty()) earlier.erase({row.line, row.raw});
-      if (on_rejected_) on_rejected_(row);
+  while (reader.next(row)) {
+    if (!row.error.empty()) {
+      reject(row, *summary.kind, row.error);
       continue;
     }
-    ++summary.taken;
-    switch (*applied) {
-      case Applied::kInserted: ++summary.inserted; break;
-      case Applied::kUpdated: ++summary.updated; break;
-      case Applied::kUnchanged: ++summary.unchanged; break;
-      case Applied::kOlderIgnored: ++summary.older_ignored; break;
+    for (const auto& record : row.records) {
+      view.line = row.line;
+      view.raw = row.raw;
+      view.error = CsvError::kNone;
+      view.fields.assign(record.fields.begin(), record.fields.end());
+      reasons = Reasons();
+      auto applied = validators.at(record.kind)->take(view, reasons);
+      if (!applied) {
+        reject(row, record.kind, reasons.text());
+        break;  // a wide row's outcome is not applied without its offence
+      }
+      ++summary.taken;
+      switch (*applied) {
+        case Applied::kInserted: ++summary.inserted; break;
+        case Applied::kUpdated: ++summary.updated; break;
+        case Applied::kUnchanged: ++summary.unchanged; break;
+        case Applied::kOlderIgnored: ++summary.older_ignored; break;
+      }
     }
   }
   for (const auto& [line, raw] : earlier) {
-    store_.resolveRejected({source_, stored_name, line, kind_name, "", raw, header_line});
+    store_.resolveRejected({source_, file, line, "", "", raw, header_line});
   }
-  transaction->commit();
   spdlog::info("imported {}: {} taken ({} new, {} updated, {} unchanged, {} older ignored), {} rejected",
-               summary.file, summary.taken, summary.inserted, summary.updated, summary.unchanged,
+               file, summary.taken, summary.inserted, summary.updated, summary.unchanged,
                summary.older_ignored, summary.rejected);
   return summary;
 }
 
-RetrySummary CanonicalImporter::retryRejected() {
+RetrySummary CanonicalImporter::retryRejected(const ProfileLookup& profile_of, std::string_view source) {
   RetrySummary summary;
   auto rows = store_.pendingRejected();
   std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
@@ -582,25 +612,46 @@ RetrySummary CanonicalImporter::retryRejected() {
   });
   auto transaction = store_.begin();
   for (auto& row : rows) {
-    auto kind = parseRecordKind(row.kind);
+    if (!source.empty() && row.source != source) continue;
+    const auto kind = parseRecordKind(row.kind);
     if (!kind) continue;
     ++summary.retried;
+    // The row is read again through its source's current mapping, so that a fixed profile
+    // takes rows it rejected before. Stored rows are UTF-8 already.
+    const config::MappingProfile* profile = profile_of ? profile_of(row.source) : nullptr;
     std::istringstream text(row.header + "\n" + row.raw + "\n");
-    CsvReader reader(text);
-    CsvRecord record;
-    std::string error;
-    std::optional<CsvHeader> header;
-    if (reader.next(record) && record.ok()) header = CsvHeader::parse(record.fields, error);
+    ExportReader reader(text, row.file, profile, profile == nullptr ? kind : std::nullopt,
+                        ExportReader::Input::kUtf8);
+    MappedRow mapped;
     Reasons reasons;
-    std::optional<Applied> applied;
-    if (header && reader.next(record)) {
-      RowValidator validator(*kind, *header, *this);
-      record.line = static_cast<std::size_t>(row.line);
-      applied = validator.take(record, reasons);
-    } else {
+    bool taken = false;
+    if (!reader.error().empty()) {
+      reasons.add("file", reader.error());
+    } else if (!reader.next(mapped)) {
       reasons.add("csv", "the stored row can no longer be read");
+    } else if (!mapped.error.empty()) {
+      reasons = Reasons();
+      reasons.add("row", mapped.error);
+    } else {
+      taken = true;
+      CsvRecord view;
+      for (const auto& record : mapped.records) {
+        const auto& columns = reader.providedColumns(record.kind);
+        std::vector<std::string_view> names(columns.begin(), columns.end());
+        std::string error;
+        auto header = CsvHeader::parse(names, error);
+        RowValidator validator(record.kind, *header, *this);
+        view.line = static_cast<std::size_t>(row.line);
+        view.raw = mapped.raw;
+        view.error = CsvError::kNone;
+        view.fields.assign(record.fields.begin(), record.fields.end());
+        if (!validator.take(view, reasons)) {
+          taken = false;
+          break;
+        }
+      }
     }
-    if (applied) {
+    if (taken) {
       ++summary.taken;
       store_.resolveRejected(row);
     } else {

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <istream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,9 +64,19 @@ class CanonicalImporter {
   FileImportSummary importFile(const std::filesystem::path& file,
                                std::optional<RecordKind> kind = std::nullopt);
 
-  // Validates every pending rejected row again (e.g. once the missing child has arrived) and
-  // takes those that now pass.
-  RetrySummary retryRejected();
+  // Imports one export read from `in` inside the caller's transaction (a source commits the
+  // records with its own state). `file` names the export in rejected rows and selects the
+  // profile's file entry; `profile` maps it (nullptr: the canonical format). A non-empty
+  // summary.error means the export was rejected whole and nothing of it should be committed.
+  FileImportSummary importExport(std::istream& in, const std::string& file,
+                                 const config::MappingProfile* profile,
+                                 std::optional<RecordKind> kind = std::nullopt);
+
+  // Validates every pending rejected row again (e.g. once the missing child has arrived, or the
+  // source's mapping was fixed) and takes those that now pass; only `source`'s rows when given.
+  // `profile_of` names the mapping profile of a source (nullptr or no function: canonical).
+  using ProfileLookup = std::function<const config::MappingProfile*(const std::string& source)>;
+  RetrySummary retryRejected(const ProfileLookup& profile_of = {}, std::string_view source = {});
 
  private:
   class RowValidator;
