@@ -37,7 +37,7 @@ int runImport(Invocation& invocation) {
     }
   }
   if (retry) {
-    const auto summary = importer.retryRejected();
+    const auto summary = importer.retryRejected(profileLookup(*settings));
     invocation.out << "rejected rows: " << summary.retried << " retried, " << summary.taken
                    << " taken, " << summary.still_rejected << " still rejected\n";
   }
