@@ -85,6 +85,10 @@ std::vector<ExportFile> DirectorySource::completeFiles() {
     const auto size = entry.file_size(entry_ec);
     const auto mtime = entry.last_write_time(entry_ec);
     if (entry_ec) continue;  // vanished while we looked
+    if (auto kept = kept_.find(name);
+        kept != kept_.end() && kept->second.size == size && kept->second.mtime == mtime) {
+      continue;
+    }
     now_seen[name] = {size, mtime};
     bool complete = false;
     if (settings_.completion == config::DirectorySource::Completion::kMarker) {
@@ -119,9 +123,13 @@ fs::path DirectorySource::moveInto(const fs::path& file, const std::string& fold
 }
 
 void DirectorySource::markTaken(const ExportFile& file) {
-  seen_.erase(file.name);
   const fs::path marker = file.path.string() + kMarkerSuffix;
-  if (settings_.after_taking == config::DirectorySource::AfterTaking::kKeep) return;
+  if (settings_.after_taking == config::DirectorySource::AfterTaking::kKeep) {
+    if (auto seen = seen_.find(file.name); seen != seen_.end()) kept_[file.name] = seen->second;
+    seen_.erase(file.name);
+    return;
+  }
+  seen_.erase(file.name);
   moveInto(file.path, kProcessed);
   if (fs::exists(marker)) moveInto(marker, kProcessed);
 }

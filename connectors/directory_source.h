@@ -56,6 +56,8 @@ class DirectorySource {
 
   config::DirectorySource settings_;
   std::map<std::string, Seen> seen_;
+  // after_taking: keep — files taken and left in place, not offered again while unchanged.
+  std::map<std::string, Seen> kept_;
   int inotify_fd_ = -1;
 };
 

@@ -101,6 +101,9 @@ TEST_F(DirectorySourceTest, KeepModeLeavesTheFileInPlace) {
   source.markTaken(source.completeFiles().at(0));
   EXPECT_TRUE(fs::exists(dir_ / "export.csv"));
   EXPECT_FALSE(fs::exists(dir_ / "processed"));
+  EXPECT_TRUE(source.completeFiles().empty());  // not offered again while unchanged
+  write("export.csv", "changed", 100);
+  EXPECT_EQ(source.completeFiles().size(), 1u);
 }
 
 TEST_F(DirectorySourceTest, UnreadableFileGoesToRejectedWithTheReason) {
