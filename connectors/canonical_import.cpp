@@ -485,7 +485,10 @@ std::vector<FileImportSummary> CanonicalImporter::importFiles(
   // People before offences before outcomes, so that rows refer to what is already stored.
   std::vector<std::pair<int, std::filesystem::path>> ordered;
   for (const auto& file : files) {
-    auto file_kind = kind ? kind : kindOfFile(file);
+    // A pipe (import /dev/stdin) can be read only once: it is not peeked at for ordering.
+    std::error_code ec;
+    const bool peekable = std::filesystem::is_regular_file(file, ec);
+    auto file_kind = kind ? kind : (peekable ? kindOfFile(file) : std::nullopt);
     ordered.emplace_back(file_kind ? static_cast<int>(*file_kind) : 3, file);
   }
   std::stable_sort(ordered.begin(), ordered.end(),
@@ -619,6 +622,7 @@ RetrySummary CanonicalImporter::retryRejected(const ProfileLookup& profile_of, s
     // The row is read again through its source's current mapping, so that a fixed profile
     // takes rows it rejected before. Stored rows are UTF-8 already.
     const config::MappingProfile* profile = profile_of ? profile_of(row.source) : nullptr;
+    events_.setSource(row.source);
     std::istringstream text(row.header + "\n" + row.raw + "\n");
     ExportReader reader(text, row.file, profile, profile == nullptr ? kind : std::nullopt,
                         ExportReader::Input::kUtf8);
@@ -653,6 +657,7 @@ RetrySummary CanonicalImporter::retryRejected(const ProfileLookup& profile_of, s
     }
     if (taken) {
       ++summary.taken;
+      ++summary.taken_by_source[row.source];
       store_.resolveRejected(row);
     } else {
       ++summary.still_rejected;
@@ -660,6 +665,7 @@ RetrySummary CanonicalImporter::retryRejected(const ProfileLookup& profile_of, s
       store_.recordRejected(row);
     }
   }
+  events_.setSource(source_);
   transaction->commit();
   return summary;
 }

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <istream>
 #include <optional>
 #include <string>
@@ -43,6 +44,7 @@ struct RetrySummary {
   long retried = 0;
   long taken = 0;
   long still_rejected = 0;
+  std::map<std::string, long> taken_by_source;
 };
 
 class CanonicalImporter {

@@ -24,6 +24,9 @@ class ChangeEventRecorder {
   void offenceApplied(const tracking::OffenceRecord& offence, tracking::Applied applied);
   void outcomeApplied(const tracking::OutcomeRecord& outcome, tracking::Applied applied);
 
+  // The source events are recorded under (a retry applies rows of several sources).
+  void setSource(std::string source) { source_ = std::move(source); }
+
  private:
   struct Membership {
     tracking::Quarter quarter;

@@ -58,10 +58,37 @@ std::chrono::seconds SourceRunner::interval() const {
                                          : source_.http.interval_seconds);
 }
 
+const config::MappingProfile* profileOfSource(const config::Settings& settings,
+                                              const std::string& source_name) {
+  for (const auto& source : settings.sources) {
+    if (source.name != source_name || source.mapping == "canonical") continue;
+    auto it = settings.mappings.find(source.mapping);
+    return it == settings.mappings.end() ? nullptr : &it->second;
+  }
+  return nullptr;
+}
+
 const config::MappingProfile* SourceRunner::profile() const {
-  if (source_.mapping == "canonical") return nullptr;
-  auto it = settings_.mappings.find(source_.mapping);
-  return it == settings_.mappings.end() ? nullptr : &it->second;
+  return profileOfSource(settings_, source_.name);
+}
+
+void SourceRunner::retryRejectedRows(SourceRun& run) {
+  if (store_.pendingRejected().empty()) return;
+  CanonicalImporter importer(store_, settings_.methodology, clock_.today(), source_.name);
+  const auto retried = importer.retryRejected(
+      [this](const std::string& name) { return profileOfSource(settings_, name); });
+  if (retried.taken == 0) return;
+  spdlog::info("source {}: {} earlier rejected row(s) taken on retry", source_.name, retried.taken);
+  run.rows_taken += retried.taken;
+  // Each row counts for the source that first brought it.
+  auto transaction = store_.begin();
+  for (const auto& [name, taken] : retried.taken_by_source) {
+    auto state = store_.sourceState(name);
+    state.rows_taken += taken;
+    state.rows_rejected = std::max(0L, state.rows_rejected - taken);
+    store_.saveSourceState(state);
+  }
+  transaction->commit();
 }
 
 SourceRun SourceRunner::runOnce() {
@@ -122,6 +149,7 @@ SourceRun SourceRunner::runDirectory() {
         state.rows_taken += summary.taken;
         state.rows_rejected += summary.rejected;
         state.last_success = state.last_run;
+        state.last_error.clear();
         store_.saveSourceState(state);
         transaction->commit();
       }
@@ -151,16 +179,7 @@ SourceRun SourceRunner::runDirectory() {
     store_.saveSourceState(state);
     transaction->commit();
   }
-  if (run.files_taken > 0 && !store_.pendingRejected().empty()) {
-    // Rows rejected earlier for a child or offence that has arrived now are taken.
-    CanonicalImporter importer(store_, settings_.methodology, clock_.today(), source_.name);
-    const auto retried = importer.retryRejected(
-        [this](const std::string&) { return profile(); }, source_.name);
-    if (retried.taken > 0) {
-      spdlog::info("source {}: {} earlier rejected row(s) taken on retry", source_.name, retried.taken);
-      run.rows_taken += retried.taken;
-    }
-  }
+  if (run.files_taken > 0) retryRejectedRows(run);
   return run;
 }
 
@@ -233,6 +252,7 @@ SourceRun SourceRunner::runHttp() {
   run.rows_taken = summary.taken;
   run.rows_rejected = summary.rejected;
   spdlog::info("source {}: {} rows taken, {} rejected", source_.name, summary.taken, summary.rejected);
+  if (summary.inserted + summary.updated > 0) retryRejectedRows(run);
   return run;
 }
 

@@ -38,6 +38,10 @@ struct SourceRun {
   std::string summaryLine() const;
 };
 
+// The mapping profile a configured source reads with (nullptr: canonical, or no such source).
+const config::MappingProfile* profileOfSource(const config::Settings& settings,
+                                              const std::string& source_name);
+
 class SourceRunner {
  public:
   // `state_dir` holds the http sources' spool folders. Settings must outlive the runner.
@@ -59,6 +63,8 @@ class SourceRunner {
  private:
   SourceRun runDirectory();
   SourceRun runHttp();
+  // Rows rejected earlier (by any source) for a child or offence that has arrived now.
+  void retryRejectedRows(SourceRun& run);
   const config::MappingProfile* profile() const;
 
   const config::SourceSettings& source_;

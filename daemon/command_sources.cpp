@@ -1,6 +1,7 @@
 // `cohortwatch sources` and `cohortwatch rejected list|retry`: what the sources have done, and
 // the rows they (or imports) rejected, for review and for a retry after a fix.
 #include "connectors/canonical_import.h"
+#include "connectors/source_runner.h"
 #include "daemon/commands.h"
 #include "reports/cohort_reports.h"
 #include "tracking/clock.h"
@@ -70,13 +71,8 @@ int runRejected(Invocation& invocation) {
 }
 
 connectors::CanonicalImporter::ProfileLookup profileLookup(const config::Settings& settings) {
-  return [&settings](const std::string& source_name) -> const config::MappingProfile* {
-    for (const auto& source : settings.sources) {
-      if (source.name != source_name || source.mapping == "canonical") continue;
-      auto it = settings.mappings.find(source.mapping);
-      return it == settings.mappings.end() ? nullptr : &it->second;
-    }
-    return nullptr;
+  return [&settings](const std::string& source_name) {
+    return connectors::profileOfSource(settings, source_name);
   };
 }
 
