@@ -2,11 +2,104 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
+#include <cassert>
+#include <charconv>
 #include <climits>
+#include <optional>
+#include <string_view>
 
 namespace cohortwatch::connectors {
 
 using tracking::Applied;
+
+namespace {
+
+// The detail of an event as a JSON object, written exactly as nlohmann::json's dump() writes the
+// same object: keys in std::map order (so callers give them in ascending byte order), no spaces,
+// strings escaped alike. Ingest records an event for nearly every new offence and outcome, and
+// building an nlohmann object (a std::map of heap nodes) for each cost more than storing it.
+class Detail {
+ public:
+  Detail() { text_.reserve(192); }
+
+  Detail& text(std::string_view key, std::string_view value) {
+    name(key);
+    string(value);
+    return *this;
+  }
+  Detail& integer(std::string_view key, long value) {
+    name(key);
+    std::array<char, 24> digits{};
+    const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
+    text_.append(digits.data(), end);
+    return *this;
+  }
+  Detail& boolean(std::string_view key, bool value) {
+    name(key);
+    text_ += value ? "true" : "false";
+    return *this;
+  }
+  Detail& texts(std::string_view key, const std::vector<std::string>& values) {
+    name(key);
+    text_ += '[';
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) text_ += ',';
+      string(values[i]);
+    }
+    text_ += ']';
+    return *this;
+  }
+  std::string done() {
+    text_ += text_.empty() ? "{}" : "}";
+    return std::move(text_);
+  }
+
+ private:
+  void name(std::string_view key) {
+    assert(last_key_.empty() || last_key_ < key);  // nlohmann's order
+    last_key_ = key;
+    text_ += text_.empty() ? "{\"" : ",\"";
+    text_ += key;  // the keys are plain ASCII literals
+    text_ += "\":";
+  }
+  // Printable ASCII other than '"' and '\' is written as it is, as nlohmann does; anything else
+  // (control characters, UTF-8, which nlohmann checks and may refuse) is left to nlohmann.
+  void string(std::string_view value) {
+    for (const char c : value) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (byte < 0x20 || byte >= 0x80 || c == '"' || c == '\\') {
+        text_ += nlohmann::json(std::string(value)).dump();
+        return;
+      }
+    }
+    text_ += '"';
+    text_ += value;
+    text_ += '"';
+  }
+
+  std::string text_;
+  std::string_view last_key_;
+};
+
+// Date::toString() (YYYY-MM-DD) without fmt: two or three dates go into every event.
+std::string isoDate(tracking::Date date) {
+  const auto ymd = date.ymd();
+  const int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) return date.toString();
+  std::string text = "0000-00-00";
+  auto put = [&](std::size_t at, std::size_t width, unsigned value) {
+    for (std::size_t i = width; i-- > 0; value /= 10) {
+      text[at + i] = static_cast<char>('0' + value % 10);
+    }
+  };
+  put(0, 4, static_cast<unsigned>(year));
+  put(5, 2, static_cast<unsigned>(ymd.month()));
+  put(8, 2, static_cast<unsigned>(ymd.day()));
+  return text;
+}
+
+}  // namespace
 
 ChangeEventRecorder::ChangeEventRecorder(tracking::Store& store,
                                          const config::MethodologySettings& methodology,
@@ -59,33 +152,52 @@ void ChangeEventRecorder::personApplied(const tracking::PersonRecord& person,
 void ChangeEventRecorder::offenceApplied(const tracking::OffenceRecord& offence, Applied applied) {
   if (applied != Applied::kInserted) return;
   const auto cohorts = cohortsFollowing(offence.person_id, offence.offence_date);
-  nlohmann::json detail = {{"offence_id", offence.offence_id},
-                           {"offence_date", offence.offence_date.toString()},
-                           {"breach", offence.breach},
-                           {"in_follow_up", !cohorts.empty()},
-                           {"cohorts", cohorts}};
-  append("offence_recorded", offence.person_id, offence.offence_date.toString(), detail.dump());
+  const std::string date = isoDate(offence.offence_date);
+  append("offence_recorded", offence.person_id, date,
+         Detail()
+             .boolean("breach", offence.breach)
+             .texts("cohorts", cohorts)
+             .boolean("in_follow_up", !cohorts.empty())
+             .text("offence_date", date)
+             .text("offence_id", offence.offence_id)
+             .done());
 }
 
 void ChangeEventRecorder::outcomeApplied(const tracking::OutcomeRecord& outcome, Applied applied) {
   if (applied != Applied::kInserted) return;
   const auto* rule = methodology_.settings().findOutcomeType(outcome.outcome_type);
   if (rule == nullptr) return;
-  const std::string date = outcome.outcome_date.toString();
+  const std::string date = isoDate(outcome.outcome_date);
+  // The child's cohort memberships, read once for both events below: recording the first event
+  // changes no outcome, so a second read would find the same.
+  std::optional<std::vector<Membership>> found;
+  auto membershipsOnce = [&]() -> const std::vector<Membership>& {
+    if (!found) found = memberships(outcome.person_id);
+    return *found;
+  };
   if (rule->proves && !outcome.offence_id.empty()) {
     const auto offence = store_.findOffence(outcome.offence_id);
-    const auto cohorts = offence ? cohortsFollowing(outcome.person_id, offence->offence_date)
-                                 : std::vector<std::string>{};
-    nlohmann::json detail = {{"outcome_id", outcome.outcome_id},
-                             {"offence_id", outcome.offence_id},
-                             {"outcome_type", outcome.outcome_type},
-                             {"outcome_date", date},
-                             {"in_follow_up", !cohorts.empty()},
-                             {"cohorts", cohorts}};
-    append("offence_proven", outcome.person_id, date, detail.dump());
+    std::vector<std::string> cohorts;
+    if (offence) {
+      for (const auto& membership : membershipsOnce()) {
+        if (methodology_.inAgeRange(membership.age) &&
+            membership.follow_up.contains(offence->offence_date)) {
+          cohorts.push_back(membership.quarter.name());
+        }
+      }
+    }
+    append("offence_proven", outcome.person_id, date,
+           Detail()
+               .texts("cohorts", cohorts)
+               .boolean("in_follow_up", !cohorts.empty())
+               .text("offence_id", outcome.offence_id)
+               .text("outcome_date", date)
+               .text("outcome_id", outcome.outcome_id)
+               .text("outcome_type", outcome.outcome_type)
+               .done());
   }
   if (!rule->index_event) return;
-  for (const auto& membership : memberships(outcome.person_id)) {
+  for (const auto& membership : membershipsOnce()) {
     if (membership.outcome_id != outcome.outcome_id) continue;
     if (membership.age < methodology_.settings().min_age) {
       nlohmann::json detail = {{"problem", "under_age_index_event"},
@@ -94,13 +206,15 @@ void ChangeEventRecorder::outcomeApplied(const tracking::OutcomeRecord& outcome,
                                {"outcome_date", date}};
       append("data_quality", outcome.person_id, date, detail.dump());
     } else if (methodology_.inAgeRange(membership.age)) {
-      nlohmann::json detail = {{"cohort", membership.quarter.name()},
-                               {"outcome_id", outcome.outcome_id},
-                               {"outcome_type", outcome.outcome_type},
-                               {"index_date", date},
-                               {"age_at_index", membership.age},
-                               {"follow_up_end", membership.follow_up.last_day.toString()}};
-      append("cohort_entry", outcome.person_id, date, detail.dump());
+      append("cohort_entry", outcome.person_id, date,
+             Detail()
+                 .integer("age_at_index", membership.age)
+                 .text("cohort", membership.quarter.name())
+                 .text("follow_up_end", isoDate(membership.follow_up.last_day))
+                 .text("index_date", date)
+                 .text("outcome_id", outcome.outcome_id)
+                 .text("outcome_type", outcome.outcome_type)
+                 .done());
     }
   }
 }

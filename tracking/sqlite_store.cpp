@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -207,6 +208,10 @@ class LookupCache {
     const Slot& slot = slots_[slotOf(key)];
     return slot.used && slot.key == key ? &slot.value : nullptr;
   }
+  Value* find(std::string_view key) {
+    Slot& slot = slots_[slotOf(key)];
+    return slot.used && slot.key == key ? &slot.value : nullptr;
+  }
   void put(std::string_view key, Value value) {
     Slot& slot = slots_[slotOf(key)];
     slot.key.assign(key);
@@ -235,20 +240,64 @@ class LookupCache {
   std::vector<Slot> slots_ = std::vector<Slot>(kSlots);
 };
 
+// One of a child's outcomes as personOutcomes() returns them, with what orders them (the stored
+// date text, then the row id: ORDER BY outcome_date, id).
+struct OutcomeRow {
+  std::int64_t id = 0;
+  std::string date;
+  StoredOutcome outcome;
+
+  friend bool operator<(const OutcomeRow& a, const OutcomeRow& b) {
+    return a.date != b.date ? a.date < b.date : a.id < b.id;
+  }
+};
+
+// A change event appended inside a write transaction and not inserted yet.
+struct PendingEvent {
+  std::string kind;
+  std::optional<std::int64_t> person_ref;
+  std::string occurred_on;
+  std::string detail;
+  std::string source;
+  std::string recorded_at;
+};
+
 // The lookups an import repeats: the validator checks the child and the offence a row refers to,
-// then the write looks them up again, and consecutive rows of an export usually concern the same
-// child. They are served from these caches only inside this connection's write transaction
-// (BEGIN IMMEDIATE: no other connection can write meanwhile), and emptied whenever a transaction
-// begins or ends, committed or rolled back, so nothing a rollback undid can be served from them.
+// then the write looks them up again, the change events read the child's outcomes for every new
+// offence and outcome, and consecutive rows of an export usually concern the same child. They are
+// served from these caches only inside this connection's write transaction (BEGIN IMMEDIATE: no
+// other connection can write meanwhile), and emptied whenever a transaction begins or ends,
+// committed or rolled back, so nothing a rollback undid can be served from them. A write keeps
+// them true: it forgets or replaces the entry it touches (an outcome it inserts is added to its
+// child's cached outcomes; an outcome it changes empties the outcome cache).
+//
+// The change events appended inside the transaction wait here to be inserted several to a
+// statement (SqliteStore::appendEvent); `flush_events` inserts them, and a transaction's commit()
+// calls it first. Whatever ends the transaction otherwise (rollback, or SQLite's own rollback
+// after an error) drops them with it, as it would have undone their insert.
 struct LookupCaches {
   LookupCache<PersonKey> people;
   LookupCache<OffenceKey> offences;
+  LookupCache<std::vector<OutcomeRow>> outcomes;  // by person_id, in order
+  // The child found last (row id and person_id): the offence an outcome row refers to is looked
+  // up just after its child, and belongs to it.
+  std::int64_t last_person_ref = -1;
+  std::string last_person_id;
   bool active = false;
+  std::vector<PendingEvent> events;  // the first `pending` are waiting; the rest keep capacity
+  std::size_t pending = 0;
+  std::function<void()> flush_events;
 
   void reset(bool now_active) {
+    clear();
+    pending = 0;
+    active = now_active;
+  }
+  void clear() {
     people.clear();
     offences.clear();
-    active = now_active;
+    outcomes.clear();
+    last_person_ref = -1;
   }
 };
 
@@ -259,8 +308,10 @@ class SqliteTransaction final : public Transaction {
     caches_.reset(true);
   }
   ~SqliteTransaction() override {
-    caches_.reset(false);
+    // A committed transaction has reset the caches already; resetting them again here would
+    // drop the events waiting in a transaction begun since.
     if (!done_) {
+      caches_.reset(false);
       try {
         db_.exec("ROLLBACK");
       } catch (const SQLite::Exception& e) {
@@ -272,6 +323,9 @@ class SqliteTransaction final : public Transaction {
   SqliteTransaction& operator=(const SqliteTransaction&) = delete;
 
   void commit() override {
+    // Events still waiting go in before the commit (an error here leaves the transaction to be
+    // rolled back, as an error in the last appendEvent would have).
+    if (caches_.pending > 0 && caches_.flush_events) caches_.flush_events();
     caches_.reset(false);
     db_.exec("COMMIT");
     done_ = true;
@@ -312,6 +366,12 @@ class SqliteStore final : public Store {
  public:
   explicit SqliteStore(const config::DatabaseSettings& settings)
       : path_(settings.path), db_(open(settings)) {
+    caches_.flush_events = [this] {
+      guard("record a change event", [&] {
+        flushEvents();
+        return 0;
+      });
+    };
     configure(settings);
     migrate();
   }
@@ -372,37 +432,68 @@ class SqliteStore final : public Store {
 
   std::vector<StoredOutcome> personOutcomes(std::string_view person_id) override {
     return guard("read a person's outcomes", [&] {
-      auto& st = statement(
-          "SELECT d.outcome_id, o.offence_id, d.outcome_type, d.outcome_date FROM outcomes d "
-          "JOIN people p ON p.id = d.person_ref LEFT JOIN offences o ON o.id = d.offence_ref "
-          "WHERE p.person_id = ? ORDER BY d.outcome_date, d.id");
-      const Finished finished(st);
-      st.bind(1, person_id);
-      std::vector<StoredOutcome> outcomes;
-      while (st.step()) {
-        outcomes.push_back({st.stringAt(0), st.stringAt(1), st.stringAt(2), dateColumn(st.textAt(3))});
+      // Ingest asks this for every new offence and outcome (change events), mostly about a child
+      // with a few outcomes at most, and often about the child of the row before. Inside a write
+      // transaction the answer is cached; the child's row id comes from the lookup cache, and the
+      // few rows are put in order here (ORDER BY made SQLite set up a sorter for every call).
+      const bool cached = cachesUsable();
+      if (cached) {
+        if (const auto* hit = caches_.outcomes.find(person_id)) return storedOutcomes(*hit);
       }
+      const auto person = findPerson(person_id);
+      if (!person) return std::vector<StoredOutcome>();
+      auto& st = statement(
+          "SELECT d.id, d.outcome_date, d.outcome_id, o.offence_id, d.outcome_type FROM outcomes d "
+          "LEFT JOIN offences o ON o.id = d.offence_ref WHERE d.person_ref = ?");
+      const Finished finished(st);
+      st.bind(1, person->ref);
+      std::vector<OutcomeRow> rows;
+      while (st.step()) {
+        rows.push_back(
+            {st.int64At(0),
+             st.stringAt(1),
+             {st.stringAt(2), st.stringAt(3), st.stringAt(4), dateColumn(st.textAt(1))}});
+      }
+      std::sort(rows.begin(), rows.end());
+      auto outcomes = storedOutcomes(rows);
+      if (cached) caches_.outcomes.put(person_id, std::move(rows));
       return outcomes;
     });
   }
 
+  // Ingest records an event for nearly every new offence and outcome. Inside a write transaction
+  // they are inserted kEventBatch to a statement, in the order appended (so with the same ids),
+  // when the batch is full, before the commit and before events() reads them; one INSERT per
+  // event cost as much as storing the record itself (a statement's set-up, and a descent of the
+  // table and of events_unevaluated for each row). Everything an event is made of is taken
+  // now: the child's row id (NULL for an unknown child, as the subquery this replaced gave) and
+  // recorded_at, given rather than left to the column's default (the same text, the same clock:
+  // SQLite would format it with strftime for every row). Outside a transaction an event is
+  // inserted at once. Anything that reads or writes the events table must flush first.
   void appendEvent(const ChangeEvent& event) override {
     guard("record a change event", [&] {
-      auto& st = statement(
-          "INSERT INTO events (kind, person_ref, occurred_on, detail, source) VALUES "
-          "(?, (SELECT id FROM people WHERE person_id = ?), ?, ?, ?)");
-      const Finished finished(st);
-      st.bind(1, event.kind);
-      st.bind(2, event.person_id);
-      st.bindOptional(3, std::string_view(event.occurred_on));
-      st.bind(4, event.detail);
-      st.bind(5, event.source);
-      st.run();
+      const auto person = findPerson(event.person_id);
+      PendingEvent direct;
+      const bool buffered = cachesUsable();
+      if (buffered && caches_.events.size() <= caches_.pending) caches_.events.emplace_back();
+      PendingEvent& pending = buffered ? caches_.events[caches_.pending] : direct;
+      pending.kind = event.kind;
+      pending.person_ref = person ? std::optional<std::int64_t>(person->ref) : std::nullopt;
+      pending.occurred_on = event.occurred_on;
+      pending.detail = event.detail;
+      pending.source = event.source;
+      pending.recorded_at = nowUtc();
+      if (!buffered) {
+        insertEvent(direct);
+      } else if (++caches_.pending == kEventBatch) {
+        flushEvents();
+      }
       return 0;
     });
   }
 
   std::vector<ChangeEvent> events(long after_id, int limit) override {
+    if (caches_.pending > 0) caches_.flush_events();
     return guard("read change events", [&] {
       auto& st = statement(
           "SELECT e.id, e.kind, p.person_id, e.occurred_on, e.detail, e.source FROM events e "
@@ -593,8 +684,7 @@ class SqliteStore final : public Store {
       return fn();
     } catch (const SQLite::Exception& e) {
       // Whatever failed, nothing cached may outlive it.
-      caches_.people.clear();
-      caches_.offences.clear();
+      caches_.clear();
       throw StoreError(fmt::format("database {}: cannot {}: {}", path_, what, e.what()));
     }
   }
@@ -665,7 +755,8 @@ class SqliteStore final : public Store {
   }
 
   // Prepared statements are kept and reused: import applies millions of rows. They are keyed by
-  // the address of their SQL, which is always a string literal of this file.
+  // the address of their SQL, which is always a string literal of this file (or, for the
+  // batched event insert, a string made once that lives as long as the program).
   Prepared& statement(const char* sql) {
     auto it = statements_.find(sql);
     if (it == statements_.end()) {
@@ -690,15 +781,27 @@ class SqliteStore final : public Store {
   std::optional<PersonKey> findPerson(std::string_view person_id) {
     const bool cached = cachesUsable();
     if (cached) {
-      if (const auto* hit = caches_.people.find(person_id)) return *hit;
+      if (const auto* hit = caches_.people.find(person_id)) {
+        rememberPerson(person_id, hit->ref);
+        return *hit;
+      }
     }
     auto& st = statement("SELECT id, date_of_birth FROM people WHERE person_id = ?");
     const Finished finished(st);
     st.bind(1, person_id);
     if (!st.step()) return std::nullopt;
     const PersonKey key{st.int64At(0), dateColumn(st.textAt(1))};
-    if (cached) caches_.people.put(person_id, key);
+    if (cached) {
+      caches_.people.put(person_id, key);
+      rememberPerson(person_id, key.ref);
+    }
     return key;
+  }
+
+  void rememberPerson(std::string_view person_id, std::int64_t ref) {
+    if (caches_.last_person_ref == ref) return;
+    caches_.last_person_ref = ref;
+    caches_.last_person_id.assign(person_id);
   }
 
   std::optional<OffenceKey> findOffenceKey(std::string_view offence_id) {
@@ -706,14 +809,23 @@ class SqliteStore final : public Store {
     if (cached) {
       if (const auto* hit = caches_.offences.find(offence_id)) return *hit;
     }
-    auto& st = statement(
-        "SELECT o.id, p.person_id, o.offence_date FROM offences o JOIN people p ON p.id = "
-        "o.person_ref "
-        "WHERE o.offence_id = ?");
+    auto& st = statement("SELECT id, person_ref, offence_date FROM offences WHERE offence_id = ?");
     const Finished finished(st);
     st.bind(1, offence_id);
     if (!st.step()) return std::nullopt;
-    OffenceKey key{st.int64At(0), st.stringAt(1), dateColumn(st.textAt(2))};
+    OffenceKey key{st.int64At(0), std::string(), dateColumn(st.textAt(2))};
+    // The child's person_id: usually the child just looked up, otherwise read (an offence whose
+    // child is missing is not found, as the join this replaced would not find it).
+    const std::int64_t person_ref = st.int64At(1);
+    if (cached && caches_.last_person_ref == person_ref) {
+      key.person_id = caches_.last_person_id;
+    } else {
+      auto& person = statement("SELECT person_id FROM people WHERE id = ?");
+      const Finished person_finished(person);
+      person.bind(1, person_ref);
+      if (!person.step()) return std::nullopt;
+      key.person_id = person.stringAt(0);
+    }
     if (cached) caches_.offences.put(offence_id, key);
     return key;
   }
@@ -846,7 +958,12 @@ class SqliteStore final : public Store {
         "offence_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (offence_id) DO NOTHING");
     bindOffence(insert, person->ref, offence, date.view());
     insert.bind(7, offence.offence_id);
-    if (insert.run() > 0) return Applied::kInserted;
+    if (insert.run() > 0) {
+      // What is stored now is known: the outcome that usually follows (a wide export's next
+      // record) finds its offence without a query.
+      rememberOffence(offence, sqlite3_last_insert_rowid(handle()), date.view());
+      return Applied::kInserted;
+    }
 
     auto& select = statement(
         "SELECT id, person_ref, offence_date, offence_code, description, gravity, breach "
@@ -861,14 +978,27 @@ class SqliteStore final : public Store {
                       (select.intAt(6) != 0) == offence.breach;
     const std::int64_t ref = select.int64At(0);
     select.restart();
-    if (same) return Applied::kUnchanged;
+    if (same) {
+      rememberOffence(offence, ref, date.view());
+      return Applied::kUnchanged;
+    }
     auto& update = statement(
         "UPDATE offences SET person_ref = ?, offence_date = ?, offence_code = ?, description = ?, "
         "gravity = ?, breach = ? WHERE id = ?");
     bindOffence(update, person->ref, offence, date.view());
     update.bind(7, ref);
     update.run();
+    rememberOffence(offence, ref, date.view());
     return Applied::kUpdated;
+  }
+
+  // After a write of `offence` as row `ref`: the offence cache holds what is stored. Dates are
+  // only cached in the form they are read back in (a year outside 0-9999 is read, and refused,
+  // by dateColumn).
+  void rememberOffence(const OffenceRecord& offence, std::int64_t ref, std::string_view date) {
+    if (!cachesUsable() || date.size() != 10) return;
+    caches_.offences.put(offence.offence_id,
+                         OffenceKey{ref, offence.person_id, offence.offence_date});
   }
 
   static void bindOffence(Prepared& st, std::int64_t person, const OffenceRecord& offence,
@@ -902,7 +1032,21 @@ class SqliteStore final : public Store {
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (outcome_id) DO NOTHING");
     bindOutcome(insert, person->ref, offence, outcome, date.view());
     insert.bind(5, outcome.outcome_id);
-    if (insert.run() > 0) return Applied::kInserted;
+    if (insert.run() > 0) {
+      // The child's cached outcomes, if any, gain this one in its place.
+      if (auto* rows = cachesUsable() ? caches_.outcomes.find(outcome.person_id) : nullptr) {
+        if (date.view().size() == 10) {
+          OutcomeRow row{
+              sqlite3_last_insert_rowid(handle()),
+              std::string(date.view()),
+              {outcome.outcome_id, outcome.offence_id, outcome.outcome_type, outcome.outcome_date}};
+          rows->insert(std::upper_bound(rows->begin(), rows->end(), row), std::move(row));
+        } else {
+          caches_.outcomes.forget(outcome.person_id);
+        }
+      }
+      return Applied::kInserted;
+    }
 
     auto& select = statement(
         "SELECT id, person_ref, offence_ref, outcome_type, outcome_date FROM outcomes "
@@ -915,6 +1059,8 @@ class SqliteStore final : public Store {
     const std::int64_t ref = select.int64At(0);
     select.restart();
     if (same) return Applied::kUnchanged;
+    // It may move to another child, or to another place among the child's outcomes.
+    caches_.outcomes.clear();
     auto& update = statement(
         "UPDATE outcomes SET person_ref = ?, offence_ref = ?, outcome_type = ?, outcome_date = ? "
         "WHERE id = ?");
@@ -1018,9 +1164,92 @@ class SqliteStore final : public Store {
     return data;
   }
 
+  // Now in UTC as strftime('%Y-%m-%dT%H:%M:%SZ', 'now') writes it (the schema's default for
+  // recorded_at), formatted once a second.
+  const std::string& nowUtc() {
+    const std::time_t now = std::time(nullptr);
+    if (now != now_second_ || now_text_.empty()) {
+      std::tm utc{};
+      gmtime_r(&now, &utc);
+      std::array<char, 32> text{};
+      const std::size_t size = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
+      now_text_.assign(text.data(), size);
+      now_second_ = now;
+    }
+    return now_text_;
+  }
+
+  static constexpr std::size_t kEventBatch = 32;
+
+  static void bindEvent(Prepared& st, int first, const PendingEvent& event) {
+    st.bind(first, event.kind);
+    if (event.person_ref) {
+      st.bind(first + 1, *event.person_ref);
+    } else {
+      st.bindNull(first + 1);
+    }
+    st.bindOptional(first + 2, std::string_view(event.occurred_on));
+    st.bind(first + 3, event.detail);
+    st.bind(first + 4, event.source);
+    st.bind(first + 5, event.recorded_at);
+  }
+
+  void insertEvent(const PendingEvent& event) {
+    auto& st = statement(
+        "INSERT INTO events (kind, person_ref, occurred_on, detail, source, recorded_at) VALUES "
+        "(?, ?, ?, ?, ?, ?)");
+    const Finished finished(st);
+    bindEvent(st, 1, event);
+    st.run();
+  }
+
+  // The INSERT of kEventBatch events, made once (statement() keys it by this address).
+  static const char* eventBatchSql() {
+    static const std::string sql = [] {
+      std::string text =
+          "INSERT INTO events (kind, person_ref, occurred_on, detail, source, recorded_at) VALUES ";
+      for (std::size_t i = 0; i < kEventBatch; ++i) {
+        text += i == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
+      }
+      return text;
+    }();
+    return sql.c_str();
+  }
+
+  // Inserts the waiting events, in order. They are dropped whatever happens: on an error the
+  // transaction is rolled back by its owner (a batch is one statement, all of it or nothing),
+  // and inserting some of them twice would be worse. After SQLite rolled the transaction back by
+  // itself they are dropped unsent, with everything else the transaction did.
+  void flushEvents() {
+    struct Drop {
+      std::size_t& pending;
+      ~Drop() { pending = 0; }
+    } drop{caches_.pending};
+    if (caches_.pending == 0 || !cachesUsable()) return;
+    std::size_t next = 0;
+    for (; caches_.pending - next >= kEventBatch; next += kEventBatch) {
+      auto& st = statement(eventBatchSql());
+      const Finished finished(st);
+      for (std::size_t i = 0; i < kEventBatch; ++i) {
+        bindEvent(st, static_cast<int>(6 * i + 1), caches_.events[next + i]);
+      }
+      st.run();
+    }
+    for (; next < caches_.pending; ++next) insertEvent(caches_.events[next]);
+  }
+
+  static std::vector<StoredOutcome> storedOutcomes(const std::vector<OutcomeRow>& rows) {
+    std::vector<StoredOutcome> outcomes;
+    outcomes.reserve(rows.size());
+    for (const auto& row : rows) outcomes.push_back(row.outcome);
+    return outcomes;
+  }
+
   std::string path_;
   SQLite::Database db_;
   LookupCaches caches_;
+  std::time_t now_second_ = 0;
+  std::string now_text_;
   std::unordered_map<const char*, std::unique_ptr<Prepared>> statements_;
 };
 
