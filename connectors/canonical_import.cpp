@@ -136,18 +136,14 @@ class Reasons {
   std::string text_;
 };
 
-std::optional<RecordKind> kindOfFile(const std::filesystem::path& file) {
-  std::string error;
-  auto csv = CsvFile::open(file, error);
-  if (!csv) return std::nullopt;
-  CsvRecord record;
-  if (!csv->reader().next(record) || !record.ok()) return std::nullopt;
-  std::vector<std::string> names;
-  for (auto field : record.fields) names.emplace_back(lower(trim(field)));
-  return recogniseKind(names);
-}
-
 }  // namespace
+
+int applyRank(const std::filesystem::path& file, const config::MappingProfile* profile) {
+  std::ifstream peek(file, std::ios::binary);
+  ExportReader reader(peek, file.filename().string(), profile);
+  if (!reader.error().empty() || reader.kinds().empty()) return 3;
+  return static_cast<int>(reader.kinds().front());
+}
 
 std::string_view toString(RecordKind kind) {
   switch (kind) {
@@ -488,8 +484,8 @@ std::vector<FileImportSummary> CanonicalImporter::importFiles(
     // A pipe (import /dev/stdin) can be read only once: it is not peeked at for ordering.
     std::error_code ec;
     const bool peekable = std::filesystem::is_regular_file(file, ec);
-    auto file_kind = kind ? kind : (peekable ? kindOfFile(file) : std::nullopt);
-    ordered.emplace_back(file_kind ? static_cast<int>(*file_kind) : 3, file);
+    const int rank = kind ? static_cast<int>(*kind) : (peekable ? applyRank(file, nullptr) : 3);
+    ordered.emplace_back(rank, file);
   }
   std::stable_sort(ordered.begin(), ordered.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });

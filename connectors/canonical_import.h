@@ -91,6 +91,10 @@ class CanonicalImporter {
   ChangeEventRecorder events_;
 };
 
+// Where an export goes in a batch that landed together: 0 people, 1 offences, 2 outcomes (the
+// first kind it yields), 3 when it cannot be read — so rows find what they refer to.
+int applyRank(const std::filesystem::path& file, const config::MappingProfile* profile);
+
 // Recognises the kind of a canonical file from its column names.
 std::optional<RecordKind> recogniseKind(const std::vector<std::string>& column_names);
 

@@ -8,7 +8,6 @@
 
 #include "connectors/canonical_import.h"
 #include "connectors/content_hash.h"
-#include "connectors/export_mapping.h"
 
 namespace cohortwatch::connectors {
 
@@ -104,13 +103,7 @@ SourceRun SourceRunner::runDirectory() {
   // outcomes, so that rows find the child and offence they refer to.
   auto files = directory_->completeFiles();
   std::vector<int> rank(files.size(), 3);
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    std::ifstream peek(files[i].path, std::ios::binary);
-    ExportReader reader(peek, files[i].name, profile());
-    if (reader.error().empty() && !reader.kinds().empty()) {
-      rank[i] = static_cast<int>(reader.kinds().front());
-    }
-  }
+  for (std::size_t i = 0; i < files.size(); ++i) rank[i] = applyRank(files[i].path, profile());
   std::vector<std::size_t> order(files.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return rank[a] < rank[b]; });
