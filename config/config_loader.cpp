@@ -10,6 +10,7 @@
 #include <memory>
 #include <system_error>
 
+#include "config/alerting_reader.h"
 #include "config/mapping_reader.h"
 #include "config/yaml_reader.h"
 
@@ -285,8 +286,9 @@ std::vector<SourceSettings> readSources(Reader& reader, const Value& value) {
 }
 
 void readPrivacy(Reader& reader, const Value& value, PrivacySettings& out) {
-  MapReader map = reader.map(value, {"identify"});
-  map.oneOf("identify", out.identify, identifyChoices());
+  MapReader map = reader.map(value, {"identify_by", "webhook_identify_by"});
+  map.oneOf("identify_by", out.identify_by, identifyChoices());
+  map.oneOf("webhook_identify_by", out.webhook_identify_by, identifyChoices());
 }
 
 void readSettings(Reader& reader, const YAML::Node& document, Settings& out) {
@@ -299,7 +301,7 @@ void readSettings(Reader& reader, const YAML::Node& document, Settings& out) {
   }
   MapReader top =
       reader.map(root, {"database", "logging", "methodology", "national", "privacy", "sources",
-                        "mappings"});
+                        "mappings", "focus_groups", "alerts", "channels", "notifications"});
   readDatabase(reader, top.get("database"), out.database);
   readLogging(reader, top.get("logging"), out.logging);
   readMethodology(reader, top.get("methodology"), out.methodology);
@@ -311,6 +313,7 @@ void readSettings(Reader& reader, const YAML::Node& document, Settings& out) {
     out.sources = readSources(reader, sources);
   }
   readMappings(reader, root, out);  // after methodology (outcome codes) and sources (their mapping)
+  readAlerting(reader, root, out);
 }
 
 struct FileCloser {

@@ -67,4 +67,49 @@ std::string_view toString(IdentifyBy identify) {
   return "id";
 }
 
+std::string_view toString(AlertTrigger trigger) {
+  switch (trigger) {
+    case AlertTrigger::kCohortEntry: return "cohort_entry";
+    case AlertTrigger::kOffenceRecorded: return "offence_recorded";
+    case AlertTrigger::kOffenceProven: return "offence_proven";
+    case AlertTrigger::kPersonChanged: return "person_changed";
+    case AlertTrigger::kFollowUpEnding: return "follow_up_ending";
+    case AlertTrigger::kNoReview: return "no_review";
+    case AlertTrigger::kActionDue: return "action_due";
+    case AlertTrigger::kActionOverdue: return "action_overdue";
+  }
+  return "cohort_entry";
+}
+
+std::string_view toString(DeliverWhen deliver) {
+  return deliver == DeliverWhen::kImmediately ? "immediately" : "digest";
+}
+
+std::string_view toString(Severity severity) {
+  switch (severity) {
+    case Severity::kLow: return "low";
+    case Severity::kMedium: return "medium";
+    case Severity::kHigh: return "high";
+  }
+  return "medium";
+}
+
+std::string_view toString(WebhookStyle style) {
+  switch (style) {
+    case WebhookStyle::kGeneric: return "generic";
+    case WebhookStyle::kTeams: return "teams";
+    case WebhookStyle::kSlack: return "slack";
+  }
+  return "generic";
+}
+
+std::string_view toString(ChannelSettings::Kind kind) {
+  switch (kind) {
+    case ChannelSettings::Kind::kSmtp: return "smtp";
+    case ChannelSettings::Kind::kWebhook: return "webhook";
+    case ChannelSettings::Kind::kFile: return "file";
+  }
+  return "file";
+}
+
 }  // namespace cohortwatch::config

@@ -67,7 +67,120 @@ struct NationalAverage {
 enum class IdentifyBy { kId, kInitials, kFullName };
 
 struct PrivacySettings {
-  IdentifyBy identify = IdentifyBy::kId;
+  IdentifyBy identify_by = IdentifyBy::kInitials;  // e-mail and the file spool
+  IdentifyBy webhook_identify_by = IdentifyBy::kId;  // team chat is seen by more people
+};
+
+// A condition of the rules language (rules/expression.h) as written in the file, with where it
+// was written, so that rules/ can report a compile error at its file, line and column.
+struct ConditionText {
+  std::string text;      // empty: always true
+  std::string file;
+  int line = 0;          // of the scalar's first character, 1-based
+  int column = 0;
+  std::string key_path;  // e.g. "alerts[2].when"
+};
+
+// A group of members the team focuses on (DOMAIN.md: e.g. 17-year-olds, looked-after children).
+struct FocusGroupSettings {
+  std::string id;  // lower-case letters, digits and _: what conditions test with `"id" in focus`
+  std::string name;
+  ConditionText when;
+  double weight = 1.0;  // added to the priority of every member in the group
+};
+
+enum class AlertTrigger {
+  kCohortEntry,
+  kOffenceRecorded,
+  kOffenceProven,
+  kPersonChanged,
+  kFollowUpEnding,  // `days` before a member's follow-up ends
+  kNoReview,        // `days` since a member was last reviewed (or entered, when never reviewed)
+  kActionDue,       // an open action due within `days`
+  kActionOverdue,   // an open action past its due date
+};
+enum class DeliverWhen { kImmediately, kDigest };
+enum class Severity { kLow, kMedium, kHigh };
+
+struct AlertRuleSettings {
+  std::string id;
+  std::string name;  // shown in messages; defaults to the id
+  AlertTrigger on = AlertTrigger::kCohortEntry;
+  int days = 0;  // follow_up_ending, no_review, action_due
+  ConditionText when;
+  // Recipients: "managers", "caseworker" (the child's own), a group under recipients:, a channel
+  // name, or an e-mail address.
+  std::vector<std::string> notify = {"managers"};
+  DeliverWhen deliver = DeliverWhen::kDigest;
+  Severity severity = Severity::kMedium;
+  int realert_days = 28;  // the same rule does not fire again for the same child within this
+};
+
+// Where messages go. Secrets (SMTP password, webhook signing secret) come from files or the
+// environment.
+struct SmtpChannelSettings {
+  std::string url;  // smtp://host:587 (STARTTLS) or smtps://host:465 (TLS from the start)
+  bool require_starttls = true;  // smtp:// only: refuse to send over a connection without TLS
+  std::string username;          // AUTH when set
+  std::optional<SecretRef> password;
+  std::string from_address;
+  std::string from_name = "cohortwatch";
+  std::string reply_to;  // empty: none
+  bool verify_tls = true;
+  std::string ca_file;  // extra CA bundle (PEM), e.g. a private CA; empty: the system's
+  int connect_timeout_seconds = 10;
+  int timeout_seconds = 60;
+};
+
+enum class WebhookStyle { kGeneric, kTeams, kSlack };
+
+struct WebhookChannelSettings {
+  std::string url;
+  WebhookStyle style = WebhookStyle::kGeneric;
+  std::optional<SecretRef> secret;  // Standard Webhooks signing secret ("whsec_..." base64 or raw)
+  bool verify_tls = true;
+  std::string ca_file;
+  int connect_timeout_seconds = 10;
+  int timeout_seconds = 30;
+};
+
+// Messages written to a folder, one file each (.eml for e-mail, .json for webhooks): the default
+// channel, which needs no server.
+struct FileChannelSettings {
+  std::string path;
+};
+
+struct ChannelSettings {
+  std::string name;
+  enum class Kind { kSmtp, kWebhook, kFile };
+  Kind kind = Kind::kFile;
+  SmtpChannelSettings smtp;
+  WebhookChannelSettings webhook;
+  FileChannelSettings file;
+};
+
+// A named list of recipients (e-mail addresses or channel names).
+struct RecipientGroup {
+  std::string name;
+  std::vector<std::string> members;
+};
+
+struct NotificationSettings {
+  // The channel e-mail recipients are sent through; empty: the first smtp channel, else the
+  // first file channel, else the built-in spool.
+  std::string email_channel;
+  std::vector<std::string> managers;  // e-mail addresses or channel names
+  std::vector<RecipientGroup> groups;
+  std::string templates_dir;  // overrides of the built-in templates; empty: built-ins only
+  std::string spool_dir;      // the built-in file channel's folder; empty: <database dir>/spool
+  // The dispatcher retries a failed message with exponential backoff and jitter, from
+  // first_retry_seconds up to max_retry_seconds, until it is max_age_hours old; then it is dead.
+  // Change events dated more than this many days before the day they are evaluated fire no
+  // alerts (an initial import of years of history is not news).
+  int max_event_age_days = 30;
+  int first_retry_seconds = 30;
+  int max_retry_seconds = 3600;
+  int max_age_hours = 48;
 };
 
 // A folder where case-management exports land (often a mounted share).
@@ -123,10 +236,19 @@ struct Settings {
   PrivacySettings privacy;
   std::vector<SourceSettings> sources;
   std::map<std::string, MappingProfile> mappings;  // profile name -> profile (config/mapping_settings.h)
+  std::vector<FocusGroupSettings> focus_groups;
+  std::vector<AlertRuleSettings> alerts;
+  std::vector<ChannelSettings> channels;
+  NotificationSettings notifications;
 };
 
 std::string_view toString(LogLevel level);
 std::string_view toString(OutcomeGroup group);
 std::string_view toString(IdentifyBy identify);
+std::string_view toString(AlertTrigger trigger);
+std::string_view toString(DeliverWhen deliver);
+std::string_view toString(Severity severity);
+std::string_view toString(WebhookStyle style);
+std::string_view toString(ChannelSettings::Kind kind);
 
 }  // namespace cohortwatch::config

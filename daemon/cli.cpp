@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "config/config_loader.h"
+#include "daemon/alerting.h"
 #include "daemon/commands.h"
 #include "daemon/version.h"
 #include "tracking/store.h"
@@ -54,6 +55,32 @@ const std::vector<CommandSpec>& commands() {
        {{"source", "NAME", "only this source's rows (\"import\" for the import command)"},
         {"format", "FORMAT", "table (default), json or csv (list)"}},
        runRejected},
+      {"rules", "check the focus groups and alert rules, or dry-run them on the data",
+       "check | test [--as-of YYYY-MM-DD] [--format table|json|csv]",
+       {{"as-of", "DATE", "evaluate as of this date (test; default today)"},
+        {"format", "FORMAT", "table (default), json or csv"}},
+       runRules},
+      {"analyse", "analyse complete past cohorts: who reoffended most, how soon, how concentrated",
+       "retrospective --from 2023Q1 --to 2024Q4 [--suggest] [--min-n N] "
+       "[--format table|json|csv|html]",
+       {{"from", "QUARTER", "first cohort analysed"},
+        {"to", "QUARTER", "last cohort analysed"},
+        {"suggest", nullptr, "rank groups reoffending above the overall rate and print focus-group YAML"},
+        {"min-n", "N", "smallest group suggested (default 30)"},
+        {"as-of", "DATE", "compute as of this date (default today)"},
+        {"format", "FORMAT", "table (default), json, csv or html"}},
+       runAnalyse},
+      {"outbox", "list queued, sent and dead messages; show one; retry a dead one; purge old ones; "
+                 "queue test messages",
+       "[list [--status S] [--limit N] | show ID | retry ID | purge --older-than AGE | "
+       "send-test --to RECIPIENT [--count N]]",
+       {{"status", "STATUS", "pending, sent or dead (list)"},
+        {"to", "RECIPIENT", "send-test: an e-mail address, a group, a channel name or managers"},
+        {"count", "N", "send-test: how many test messages (default 1)"},
+        {"limit", "N", "newest N messages (list; default 100)"},
+        {"older-than", "AGE", "purge sent and dead messages older than this: 90d, 12h or a date"},
+        {"format", "FORMAT", "table (default), json or csv"}},
+       runOutbox},
       {"check-config", "validate the configuration file and print ok or every error", "", {}, runCheckConfig},
       {"generate", "write synthetic canonical CSV files for demos, tests and benchmarks",
        "--out DIR [--children N] [--from DATE] [--to DATE] [--seed S] [--dirty-rate R] "
@@ -216,6 +243,11 @@ std::optional<config::Settings> Invocation::loadSettings() {
   if (auto db = value("db")) {
     if (db->empty()) throw UsageError("--db needs a path");
     settings.database.path = *db;
+  }
+  if (const auto problems = checkAlerting(settings); !problems.empty()) {
+    for (const auto& error : problems) err << error.toString() << '\n';
+    err << problems.size() << " error(s) in the configuration\n";
+    return std::nullopt;
   }
   if (auto level = value("log-level")) {
     auto parsed = config::parseLogLevel(*level);

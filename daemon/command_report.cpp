@@ -41,14 +41,8 @@ int runReport(Invocation& invocation) {
       subject != "warnings" && subject != "rejected") {
     throw UsageError("unknown report '" + subject + "' (cohorts, performance, members, warnings, rejected)");
   }
-  const auto format = reports::parseFormat(invocation.value("format").value_or("table"));
-  if (!format) throw UsageError("--format: expected table, json or csv");
-  tracking::Date as_of = tracking::SystemClock().today();
-  if (auto text = invocation.value("as-of")) {
-    auto parsed = tracking::Date::parse(*text);
-    if (!parsed) throw UsageError("--as-of: expected a date YYYY-MM-DD, got '" + *text + "'");
-    as_of = *parsed;
-  }
+  const auto format = formatOption(invocation);
+  const tracking::Date as_of = asOfOption(invocation);
   // Check the options that need no data before touching the store.
   std::optional<reports::Period> period;
   if (subject == "performance") period = periodOption(invocation);
@@ -59,7 +53,7 @@ int runReport(Invocation& invocation) {
   if (!settings) return kExitUsage;
   auto store = tracking::openSqliteStore(settings->database);
   if (subject == "rejected") {
-    reports::render(reports::rejectedRowsTable(store->pendingRejected()), *format, invocation.out);
+    reports::render(reports::rejectedRowsTable(store->pendingRejected()), format, invocation.out);
     return kExitOk;
   }
 
@@ -80,7 +74,7 @@ int runReport(Invocation& invocation) {
   } else {
     table = reports::warningsTable(results);
   }
-  reports::render(table, *format, invocation.out);
+  reports::render(table, format, invocation.out);
   return kExitOk;
 }
 

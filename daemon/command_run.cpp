@@ -11,10 +11,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "connectors/source_runner.h"
+#include "daemon/alerting.h"
 #include "daemon/commands.h"
 #include "tracking/clock.h"
 #include "tracking/cohort_engine.h"
@@ -108,18 +111,51 @@ int runService(Invocation& invocation) {
     runners.push_back(std::make_unique<connectors::SourceRunner>(source, *settings, *store, clock, state_dir));
   }
 
+  Alerting alerting(*settings, *store);
+  // After the cohorts: the rules on what changed, then whatever is due in the outbox.
+  auto cycle = [&] {
+    runCycle(*store, *settings, clock);
+    alerting.evaluate(clock.today());
+    alerting.dispatch(std::chrono::system_clock::now());
+  };
+
   if (invocation.has("once")) {
     for (auto& runner : runners) {
       const auto run = runner->runOnce();
       spdlog::info("{}", run.summaryLine());
     }
-    runCycle(*store, *settings, clock);
+    cycle();
     spdlog::info("cycle done; exiting (--once)");
     return kExitOk;
   }
 
-  runCycle(*store, *settings, clock);
   boost::asio::io_context io;
+  // The outbox: woken when its next message is due (a retry), and at least every minute.
+  boost::asio::steady_timer outbox_timer(io);
+  std::function<void()> scheduleOutbox = [&] {
+    auto delay = std::chrono::seconds(60);
+    if (const auto next = alerting.nextDue()) {
+      const auto until = std::chrono::duration_cast<std::chrono::seconds>(
+          *next - std::chrono::system_clock::now());
+      delay = std::clamp(until + std::chrono::seconds(1), std::chrono::seconds(1), delay);
+    }
+    outbox_timer.expires_after(delay);
+    outbox_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      try {
+        alerting.dispatch(std::chrono::system_clock::now());
+      } catch (const std::exception& e) {
+        spdlog::error("outbox: {}", e.what());
+      }
+      scheduleOutbox();
+    });
+  };
+  try {
+    cycle();
+  } catch (const std::exception& e) {
+    spdlog::error("cycle failed: {}", e.what());
+  }
+  scheduleOutbox();
   // The cohorts are recomputed shortly after sources took something, not after every file.
   boost::asio::steady_timer recompute(io);
   bool recompute_pending = false;
@@ -131,10 +167,11 @@ int runService(Invocation& invocation) {
       recompute_pending = false;
       if (ec) return;
       try {
-        runCycle(*store, *settings, clock);
+        cycle();
       } catch (const std::exception& e) {
-        spdlog::error("cohort cycle failed: {}", e.what());
+        spdlog::error("cycle failed: {}", e.what());
       }
+      scheduleOutbox();
     });
   };
   std::vector<std::unique_ptr<ScheduledSource>> scheduled;

@@ -9,16 +9,6 @@
 
 namespace cohortwatch::daemon {
 
-namespace {
-
-reports::Format formatOption(const Invocation& invocation) {
-  const auto format = reports::parseFormat(invocation.value("format").value_or("table"));
-  if (!format) throw UsageError("--format: expected table, json or csv");
-  return *format;
-}
-
-}  // namespace
-
 int runSources(Invocation& invocation) {
   if (!invocation.arguments.empty()) throw UsageError("sources takes no arguments");
   const auto format = formatOption(invocation);

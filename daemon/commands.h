@@ -3,6 +3,8 @@
 
 #include "connectors/canonical_import.h"
 #include "daemon/cli.h"
+#include "reports/table.h"
+#include "tracking/civil_date.h"
 
 namespace cohortwatch::daemon {
 
@@ -13,6 +15,14 @@ int runCheckConfig(Invocation& invocation);  // check-config
 int runGenerate(Invocation& invocation);   // generate
 int runSources(Invocation& invocation);    // sources
 int runRejected(Invocation& invocation);   // rejected list|retry
+int runRules(Invocation& invocation);      // rules check|test
+int runAnalyse(Invocation& invocation);    // analyse retrospective
+int runOutbox(Invocation& invocation);     // outbox list|show|retry|purge
+
+// --format (table by default; html only where the command offers it).
+reports::Format formatOption(const Invocation& invocation, bool allow_html = false);
+// --as-of DATE, or today.
+tracking::Date asOfOption(const Invocation& invocation);
 
 // The mapping profile of a configured source, for retrying its rejected rows.
 connectors::CanonicalImporter::ProfileLookup profileLookup(const config::Settings& settings);

@@ -4,11 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reports/html.h"
+
 namespace cohortwatch::reports {
 
-namespace {
-
-std::string cellText(const Cell& cell, const Column& column) {
+std::string formatCell(const Cell& cell, const Column& column) {
   return std::visit(
       [&](const auto& value) -> std::string {
         using T = std::decay_t<decltype(value)>;
@@ -27,6 +27,8 @@ std::string cellText(const Cell& cell, const Column& column) {
       cell);
 }
 
+namespace {
+
 bool rightAligned(const Cell& cell) {
   return std::holds_alternative<long>(cell) || std::holds_alternative<double>(cell);
 }
@@ -38,7 +40,7 @@ void renderTable(const Table& table, std::ostream& out) {
   for (const auto& row : table.rows) {
     auto& line = texts.emplace_back();
     for (std::size_t i = 0; i < table.columns.size(); ++i) {
-      line.push_back(i < row.size() ? cellText(row[i], table.columns[i]) : "");
+      line.push_back(i < row.size() ? formatCell(row[i], table.columns[i]) : "");
       widths[i] = std::max(widths[i], line.back().size());
     }
   }
@@ -74,7 +76,7 @@ void renderCsv(const Table& table, std::ostream& out) {
       if (i < row.size()) {
         // Booleans as true/false for machines; the terminal form says yes/no.
         text = std::holds_alternative<bool>(row[i]) ? (std::get<bool>(row[i]) ? "true" : "false")
-                                                     : cellText(row[i], table.columns[i]);
+                                                     : formatCell(row[i], table.columns[i]);
       }
       out << (i > 0 ? "," : "") << csvField(text);
     }
@@ -110,6 +112,7 @@ std::optional<Format> parseFormat(std::string_view text) {
   if (text == "table") return Format::kTable;
   if (text == "json") return Format::kJson;
   if (text == "csv") return Format::kCsv;
+  if (text == "html") return Format::kHtml;
   return std::nullopt;
 }
 
@@ -129,6 +132,11 @@ void render(const Table& table, Format format, std::ostream& out) {
     case Format::kTable: renderTable(table, out); break;
     case Format::kJson: renderJson(table, out); break;
     case Format::kCsv: renderCsv(table, out); break;
+    case Format::kHtml:
+      beginHtmlPage("cohortwatch report", out);
+      renderHtmlTable(table, out);
+      endHtmlPage(out);
+      break;
   }
 }
 

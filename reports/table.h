@@ -1,6 +1,7 @@
-// A report as a table of typed cells, rendered for a terminal (aligned columns), as CSV (RFC 4180)
-// or as JSON (an array of objects keyed by column key: the contract other tools rely on).
-// Numbers stay numbers in JSON; the table and CSV forms round them to the column's decimals.
+// A report as a table of typed cells, rendered for a terminal (aligned columns), as CSV (RFC 4180),
+// as JSON (an array of objects keyed by column key: the contract other tools rely on) or as a
+// standalone HTML page (reports/html.h). Numbers stay numbers in JSON; the other forms round them
+// to the column's decimals.
 #pragma once
 
 #include <optional>
@@ -26,10 +27,16 @@ struct Table {
   std::vector<std::string> notes;  // printed under a terminal table (provisional figures, warnings)
 };
 
-enum class Format { kTable, kJson, kCsv };
+enum class Format { kTable, kJson, kCsv, kHtml };
 
-std::optional<Format> parseFormat(std::string_view text);
+std::optional<Format> parseFormat(std::string_view text);  // table, json, csv, html
 
+// One cell as the terminal, CSV and HTML forms show it: doubles rounded to the column's decimals,
+// booleans as yes/no, null as an empty string.
+std::string formatCell(const Cell& cell, const Column& column);
+
+// kHtml writes a whole page holding the one table; to put several tables on one page use
+// reports/html.h directly.
 void render(const Table& table, Format format, std::ostream& out);
 
 // RFC 4180 quoting of one CSV field: quoted when it holds a comma, quote or line break.

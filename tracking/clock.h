@@ -2,6 +2,11 @@
 // tested without waiting; SystemClock reads the machine's local calendar date.
 #pragma once
 
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
 #include "tracking/civil_date.h"
 
 namespace cohortwatch::tracking {
@@ -17,5 +22,10 @@ class SystemClock final : public Clock {
   // Clock
   Date today() const override;
 };
+
+// Instants as stored and exchanged: ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ" (seconds truncated), which
+// orders as text; parseUtc() accepts exactly that form and nullopt otherwise.
+std::string formatUtc(std::chrono::system_clock::time_point time);
+std::optional<std::chrono::system_clock::time_point> parseUtc(std::string_view text);
 
 }  // namespace cohortwatch::tracking

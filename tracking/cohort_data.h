@@ -21,6 +21,7 @@ struct OffenceFacts {
   std::uint32_t person = 0;  // position in CohortData::people
   Date offence_date;
   bool breach = false;
+  std::uint8_t gravity = 0;  // 1-8, 0 when not recorded
 };
 
 struct OutcomeFacts {

@@ -110,6 +110,73 @@ CREATE TABLE events (
 );
 CREATE INDEX events_unevaluated ON events(evaluated_at) WHERE evaluated_at IS NULL;
 )sql"},
+    Migration{4, "alerts, the outbox, actions and reviews", R"sql(
+CREATE TABLE alerts (
+  id          INTEGER PRIMARY KEY,
+  rule_id     TEXT NOT NULL,
+  person_ref  INTEGER NOT NULL REFERENCES people(id),
+  subject     TEXT NOT NULL DEFAULT '',
+  event_id    INTEGER REFERENCES events(id),
+  cohort      TEXT,
+  severity    TEXT NOT NULL CHECK (severity IN ('low', 'medium', 'high')),
+  deliver     TEXT NOT NULL CHECK (deliver IN ('immediately', 'digest')),
+  fired_on    TEXT NOT NULL,
+  reasons     TEXT NOT NULL,
+  fired_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  digested_at TEXT
+);
+CREATE INDEX alerts_by_rule ON alerts(rule_id, person_ref, subject, fired_on);
+CREATE INDEX alerts_by_date ON alerts(fired_on);
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY,
+  channel         TEXT NOT NULL,
+  recipient       TEXT NOT NULL DEFAULT '',
+  kind            TEXT NOT NULL,
+  alert_ref       INTEGER REFERENCES alerts(id),
+  subject         TEXT NOT NULL,
+  body            TEXT NOT NULL,
+  status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  created_at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  next_attempt_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  last_attempt_at TEXT,
+  last_error      TEXT,
+  sent_at         TEXT,
+  ambiguous       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status = 'pending';
+CREATE TABLE actions (
+  id           INTEGER PRIMARY KEY,
+  person_ref   INTEGER NOT NULL REFERENCES people(id),
+  description  TEXT NOT NULL,
+  owner        TEXT NOT NULL,
+  due_on       TEXT,
+  status       TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'cancelled')),
+  notes        TEXT,
+  recorded_by  TEXT NOT NULL,
+  recorded_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  updated_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX actions_by_person ON actions(person_ref);
+CREATE TABLE action_history (
+  id          INTEGER PRIMARY KEY,
+  action_ref  INTEGER NOT NULL REFERENCES actions(id),
+  field       TEXT NOT NULL,
+  old_value   TEXT,
+  new_value   TEXT,
+  changed_by  TEXT NOT NULL,
+  changed_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE TABLE reviews (
+  id          INTEGER PRIMARY KEY,
+  person_ref  INTEGER NOT NULL REFERENCES people(id),
+  reviewed_on TEXT NOT NULL,
+  note        TEXT,
+  recorded_by TEXT NOT NULL,
+  recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX reviews_by_person ON reviews(person_ref, reviewed_on);
+)sql"},
 };
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "tracking/sqlite_alert_store.h"
 #include "tracking/sqlite_schema.h"
 #include "tracking/store.h"
 
@@ -652,6 +653,8 @@ class SqliteStore final : public Store {
     return guard("load cohort data", [&] { return loadCohortDataImpl(); });
   }
 
+  AlertStore& alerting() override { return *alerting_; }
+
   StoreCounts counts() override {
     return guard("count records", [&] {
       StoreCounts counts;
@@ -1123,11 +1126,13 @@ class SqliteStore final : public Store {
     data.offences.reserve(offence_position.size());
     {
       Prepared st(handle(),
-                  "SELECT id, person_ref, offence_date, breach FROM offences ORDER BY id");
+                  "SELECT id, person_ref, offence_date, breach, coalesce(gravity, 0) FROM "
+                  "offences ORDER BY id");
       while (st.step()) {
         place(offence_position, st.int64At(0), data.offences.size());
         data.offences.push_back({positionOf(person_position, st.int64At(1), "person"),
-                                 dateColumn(st.textAt(2)), st.intAt(3) != 0});
+                                 dateColumn(st.textAt(2)), st.intAt(3) != 0,
+                                 static_cast<std::uint8_t>(st.intAt(4))});
       }
     }
     data.outcomes.reserve(maxRowId("SELECT max(id) FROM outcomes"));
@@ -1251,6 +1256,7 @@ class SqliteStore final : public Store {
   std::time_t now_second_ = 0;
   std::string now_text_;
   std::unordered_map<const char*, std::unique_ptr<Prepared>> statements_;
+  std::unique_ptr<AlertStore> alerting_ = makeSqliteAlertStore(db_, path_);
 };
 
 }  // namespace

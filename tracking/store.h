@@ -86,6 +86,112 @@ struct StoreCounts {
   long rejected_pending = 0;  // rejected rows not yet taken by a later import or retry
 };
 
+// A child's attributes as stored (DOMAIN.md people.csv), for the rules and for naming the child
+// in messages as far as privacy settings allow.
+struct PersonDetails {
+  std::string person_id;
+  std::string first_name;
+  std::string last_name;
+  std::string gender;
+  std::string ethnicity;
+  std::optional<bool> looked_after;
+  std::string caseworker;
+  std::string team;
+};
+
+// An action decided for a child (issue 8's review workflow), as far as the rules need it.
+struct OpenAction {
+  long id = 0;
+  std::string person_id;
+  std::string description;
+  std::string owner;
+  std::optional<Date> due_on;
+};
+
+// An alert rule that fired for a child. `subject` is what it is about beyond the child (a cohort
+// for follow_up_ending, an action id for action rules, empty otherwise): a rule does not fire
+// again for the same child and subject within its realert window.
+struct AlertRecord {
+  long id = 0;  // assigned by the store
+  std::string rule_id;
+  std::string person_id;
+  std::string subject;
+  long event_id = 0;  // the change event that triggered it; 0 for rules on the calendar
+  std::string cohort;
+  std::string severity;
+  std::string deliver;  // immediately, digest
+  Date fired_on;
+  std::string reasons;  // JSON: the rule, its condition and the values it read
+  std::string fired_at;     // set by the store
+  std::string digested_at;  // when a digest included it; empty until then
+};
+
+// One message to deliver through one channel: written in the same transaction as the decision
+// that created it, then delivered (and retried) by the dispatcher.
+struct OutboxMessage {
+  long id = 0;  // assigned by the store
+  std::string channel;    // a channel name from the configuration
+  std::string recipient;  // an e-mail address; empty for webhooks
+  std::string kind;       // alert, digest, reminder, report
+  long alert_id = 0;      // 0 when not about one alert
+  std::string subject;
+  std::string body;  // JSON: the rendered message (see channels/rendered_message.h)
+  std::string status = "pending";  // pending, sent, dead
+  int attempts = 0;
+  std::string created_at;       // ISO 8601 UTC, set by the store
+  std::string next_attempt_at;  // ISO 8601 UTC
+  std::string last_attempt_at;
+  std::string last_error;
+  std::string sent_at;
+  bool ambiguous = false;  // an attempt may have been taken by the server without our knowing
+};
+
+struct OutboxCounts {
+  std::string channel;
+  long pending = 0, sent = 0, dead = 0, retried = 0;  // retried: messages with attempts > 1
+};
+
+// The alert side of the store: change events waiting for the rules, alerts fired, the outbox,
+// and the casework (actions, reviews) the rules read. All writes join the caller's Transaction.
+class AlertStore {
+ public:
+  virtual ~AlertStore() = default;
+
+  virtual std::vector<PersonDetails> personDetails() = 0;  // every child, by person_id
+  virtual std::vector<OpenAction> openActions() = 0;
+  // The last review of each child reviewed at least once: person_id -> date.
+  virtual std::vector<std::pair<std::string, Date>> lastReviews() = 0;
+
+  // Change events not yet evaluated by the rules, oldest first; marking them evaluated belongs
+  // in the transaction that records what they caused.
+  virtual std::vector<ChangeEvent> unevaluatedEvents(int limit) = 0;
+  virtual void markEvaluated(long event_id) = 0;
+  virtual long unevaluatedCount() = 0;
+
+  // The date the rule last fired for the child and subject, if ever.
+  virtual std::optional<Date> lastFired(std::string_view rule_id, std::string_view person_id,
+                                        std::string_view subject) = 0;
+  virtual long recordAlert(const AlertRecord& alert) = 0;
+  virtual std::vector<AlertRecord> alertsSince(Date first_day) = 0;
+
+  virtual long enqueue(const OutboxMessage& message) = 0;
+  // Pending messages whose next attempt is due at `now_utc` (ISO 8601), oldest first.
+  virtual std::vector<OutboxMessage> dueMessages(std::string_view now_utc, int limit) = 0;
+  // The earliest next attempt among pending messages, if any.
+  virtual std::optional<std::string> nextAttemptAt() = 0;
+  // Records one attempt: status sent, pending (with the next attempt) or dead.
+  virtual void recordAttempt(long id, std::string_view status, std::string_view attempted_at,
+                             std::string_view next_attempt_at, std::string_view error,
+                             bool ambiguous) = 0;
+  virtual std::vector<OutboxMessage> outboxMessages(std::string_view status, int limit) = 0;
+  virtual std::optional<OutboxMessage> outboxMessage(long id) = 0;
+  // A dead (or pending) message made due now, its attempts kept; false when no such message.
+  virtual bool retryMessage(long id, std::string_view now_utc) = 0;
+  // Removes sent and dead messages created before `before_utc`; returns how many.
+  virtual long purgeMessages(std::string_view before_utc) = 0;
+  virtual std::vector<OutboxCounts> outboxCounts() = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -131,6 +237,9 @@ class Store {
 
   virtual CohortData loadCohortData() = 0;
   virtual StoreCounts counts() = 0;
+
+  // Alerts, the outbox and casework, on the same database and transactions.
+  virtual AlertStore& alerting() = 0;
 };
 
 // Opens (creating with mode 0600 if needed) and migrates the SQLite store at settings.path.

@@ -54,7 +54,7 @@ void expectDefaultSettings(const Settings& settings) {
   EXPECT_FALSE(settings.methodology.count_breaches);
   EXPECT_EQ(settings.methodology.unresolved_offence_months, 6);
   expectSameOutcomeTypes(settings.methodology.outcome_types, defaultOutcomeTypes());
-  EXPECT_EQ(settings.privacy.identify, IdentifyBy::kId);
+  EXPECT_EQ(settings.privacy.identify_by, IdentifyBy::kInitials);
 }
 
 // ---- valid configurations
@@ -102,7 +102,7 @@ national:
     reoffences_per_reoffender: 3.92
     source: "MoJ, table C1a"
 privacy:
-  identify: initials
+  identify_by: full_name
 )");
   ASSERT_TRUE(result.ok()) << result.errors.front().toString();
   const Settings& s = result.settings;
@@ -125,7 +125,7 @@ privacy:
   EXPECT_DOUBLE_EQ(s.national[1].binary_rate, 37.0);
   EXPECT_EQ(s.national[1].reoffences_per_reoffender, 3.92);
   EXPECT_EQ(s.national[1].source, "MoJ, table C1a");
-  EXPECT_EQ(s.privacy.identify, IdentifyBy::kInitials);
+  EXPECT_EQ(s.privacy.identify_by, IdentifyBy::kFullName);
 }
 
 TEST(ConfigLoader, OutcomeTypesReplaceTheDefaultTable) {
@@ -310,13 +310,13 @@ TEST(ConfigLoader, BadEnumValueListsTheChoicesAndSuggestsOne) {
 }
 
 TEST(ConfigLoader, BadLogLevelAndIdentify) {
-  const LoadResult result = load("logging:\n  level: verbose\nprivacy:\n  identify: name\n");
+  const LoadResult result = load("logging:\n  level: verbose\nprivacy:\n  identify_by: name\n");
   ASSERT_EQ(result.errors.size(), 2u);
   EXPECT_EQ(result.errors[0].toString(),
             "test.yaml:2:10: logging.level: expected one of trace, debug, info, warn, error, "
             "critical, off, got \"verbose\"");
   EXPECT_EQ(result.errors[1].toString(),
-            "test.yaml:4:13: privacy.identify: expected one of id, initials, full_name, got "
+            "test.yaml:4:16: privacy.identify_by: expected one of id, initials, full_name, got "
             "\"name\"");
 }
 
@@ -494,7 +494,7 @@ TEST(ConfigLoader, EmptyListItemIsReportedOnce) {
   - {period: 2023Q2, binary_rate: 31.6, source: MoJ}
   -
 privacy:
-  identify: id
+  identify_by: id
 )"));
   EXPECT_EQ(error.line, 2);
   EXPECT_EQ(error.column, 3);
@@ -523,18 +523,18 @@ class ConfigFile : public ::testing::Test {
 };
 
 TEST_F(ConfigFile, ReadsTheFileAndRecordsItsPath) {
-  const std::string path = write("cw.yaml", "privacy:\n  identify: full_name\n");
+  const std::string path = write("cw.yaml", "privacy:\n  identify_by: full_name\n");
   const LoadResult result = loadConfigFile(path);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result.settings.config_file, path);
-  EXPECT_EQ(result.settings.privacy.identify, IdentifyBy::kFullName);
+  EXPECT_EQ(result.settings.privacy.identify_by, IdentifyBy::kFullName);
 }
 
 TEST_F(ConfigFile, ErrorsNameTheFile) {
-  const std::string path = write("cw.yaml", "privacy:\n  identify: everything\n");
+  const std::string path = write("cw.yaml", "privacy:\n  identify_by: everything\n");
   const ConfigError error = onlyError(loadConfigFile(path));
   EXPECT_EQ(error.file, path);
-  EXPECT_THAT(error.toString(), ::testing::StartsWith(path + ":2:13: privacy.identify: "));
+  EXPECT_THAT(error.toString(), ::testing::StartsWith(path + ":2:16: privacy.identify_by: "));
 }
 
 TEST_F(ConfigFile, MissingFileIsOneErrorNamingIt) {

@@ -1,0 +1,16 @@
+// The SQLite implementation of AlertStore (tracking/store.h), on the connection of the SQLite
+// store that owns it, so that its writes join that store's transactions. Internal to tracking/.
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+
+#include <memory>
+#include <string>
+
+#include "tracking/store.h"
+
+namespace cohortwatch::tracking {
+
+std::unique_ptr<AlertStore> makeSqliteAlertStore(SQLite::Database& db, std::string path);
+
+}  // namespace cohortwatch::tracking
