@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -344,6 +345,73 @@ void readNotifications(Reader& reader, const Value& value, NotificationSettings&
   }
 }
 
+// "6h", "90m", "45s", "1d" or a bare number of seconds; nullopt (reported) otherwise.
+std::optional<std::chrono::seconds> readDuration(Reader& reader, const Value& value) {
+  const std::string text = value.node.IsScalar() ? value.node.Scalar() : std::string();
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string unit = text.substr(digits);
+  if (digits > 0 && digits <= 7) {
+    const long long number = std::stoll(text.substr(0, digits));
+    long long factor = -1;
+    if (unit.empty() || unit == "s") factor = 1;
+    if (unit == "m") factor = 60;
+    if (unit == "h") factor = 3600;
+    if (unit == "d") factor = 86400;
+    if (factor > 0 && number * factor <= 7 * 86400) return std::chrono::seconds(number * factor);
+  }
+  reader.error(value, fmt::format("expected a duration up to 7 days like 6h, 90m or 1d, got {}",
+                                  describe(value.node)));
+  return std::nullopt;
+}
+
+std::vector<schedule::ScheduleSettings> readSchedules(Reader& reader, const Value& value) {
+  std::vector<schedule::ScheduleSettings> schedules;
+  UniqueNames names("schedule name");
+  for (const Value& item : reader.items(value)) {
+    MapReader map = reader.map(item, {"name", "cron", "zone", "produces", "recipients", "catch_up",
+                                      "send_empty"});
+    if (!map.ok()) continue;
+    schedule::ScheduleSettings entry;
+    if (map.string("name", entry.name, Need::kRequired)) {
+      if (!isChannelName(entry.name)) {
+        reader.error(map.get("name"), fmt::format("expected a name of letters, digits, _ and -, "
+                                                  "got \"{}\"",
+                                                  entry.name));
+      } else {
+        names.check(reader, map.get("name"), entry.name);
+      }
+    }
+    map.string("cron", entry.cron, Need::kRequired);
+    map.string("zone", entry.zone);
+    using P = schedule::Produces;
+    Choices<P> produces;
+    for (P kind : {P::kManagerDigest, P::kCaseworkerReminders, P::kStrategicReport}) {
+      produces.emplace_back(schedule::producesName(kind), kind);
+    }
+    map.oneOf("produces", entry.produces, produces, Need::kRequired);
+    if (const Value recipients = map.get("recipients"); recipients.present) {
+      entry.recipients = readNameList(reader, recipients);
+    } else if (entry.produces != P::kCaseworkerReminders) {
+      entry.recipients = {"managers"};
+    }
+    if (const Value catch_up = map.get("catch_up"); catch_up.present) {
+      if (auto duration = readDuration(reader, catch_up)) entry.catch_up = *duration;
+    }
+    map.boolean("send_empty", entry.send_empty);
+    // The cron text, the zone and the rest, checked by the schedule component itself.
+    if (!reader.hasErrors()) {
+      for (const auto& problem : schedule::validateSchedule(entry)) {
+        const bool about_zone = problem.rfind("zone", 0) == 0;
+        const Value at = map.get(about_zone ? "zone" : "cron");
+        reader.error(at.present ? at : item, problem);
+      }
+    }
+    schedules.push_back(std::move(entry));
+  }
+  return schedules;
+}
+
 // Every recipient must be "managers", "caseworker", a group, a channel or an e-mail address.
 void checkRecipients(Reader& reader, const Value& root, const Settings& settings) {
   std::set<std::string> known = {"managers", "caseworker"};
@@ -380,6 +448,18 @@ void checkRecipients(Reader& reader, const Value& root, const Settings& settings
       check(lookup(lookup(notifications, "groups"), group.name), name, false);
     }
   }
+  const std::vector<Value> schedule_items = reader.items(lookup(root, "schedules"));
+  for (std::size_t i = 0; i < settings.schedules.size() && i < schedule_items.size(); ++i) {
+    for (const auto& name : settings.schedules[i].recipients) {
+      const Value at = lookup(schedule_items[i], "recipients");
+      if (name == "caseworker") {
+        reader.error(at, "\"caseworker\" cannot be used here: a schedule is not about one child "
+                         "(caseworker_reminders go to each caseworker by themselves)");
+        continue;
+      }
+      check(at, name, true);
+    }
+  }
   if (!settings.notifications.email_channel.empty()) {
     const auto it = std::find_if(settings.channels.begin(), settings.channels.end(),
                                  [&](const ChannelSettings& c) {
@@ -407,6 +487,9 @@ void readAlerting(Reader& reader, const Value& root, Settings& out) {
     out.channels = readChannels(reader, channels);
   }
   readNotifications(reader, lookup(root, "notifications"), out.notifications);
+  if (const Value schedules = lookup(root, "schedules"); schedules.present) {
+    out.schedules = readSchedules(reader, schedules);
+  }
   if (!reader.hasErrors()) checkRecipients(reader, root, out);
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <system_error>
 
+#include "config/admin_reader.h"
 #include "config/alerting_reader.h"
 #include "config/mapping_reader.h"
 #include "config/yaml_reader.h"
@@ -301,7 +302,8 @@ void readSettings(Reader& reader, const YAML::Node& document, Settings& out) {
   }
   MapReader top =
       reader.map(root, {"database", "logging", "methodology", "national", "privacy", "sources",
-                        "mappings", "focus_groups", "alerts", "channels", "notifications"});
+                        "mappings", "focus_groups", "alerts", "channels", "notifications", "schedules",
+                        "admin"});
   readDatabase(reader, top.get("database"), out.database);
   readLogging(reader, top.get("logging"), out.logging);
   readMethodology(reader, top.get("methodology"), out.methodology);
@@ -314,6 +316,7 @@ void readSettings(Reader& reader, const YAML::Node& document, Settings& out) {
   }
   readMappings(reader, root, out);  // after methodology (outcome codes) and sources (their mapping)
   readAlerting(reader, root, out);
+  readAdmin(reader, root, out);
 }
 
 struct FileCloser {

@@ -12,6 +12,7 @@
 
 #include "config/mapping_settings.h"
 #include "config/secret.h"
+#include "schedule/schedule_settings.h"
 
 namespace cohortwatch::config {
 
@@ -227,6 +228,15 @@ struct SourceSettings {
   HttpSource http;
 };
 
+// The admin HTTP server (daemon/admin_server.h): health and metrics, on the loopback interface by
+// default. Everything but /healthz needs the bearer token, read from a file or the environment.
+struct AdminSettings {
+  bool enabled = true;
+  std::string address = "127.0.0.1";  // an IP address; 0.0.0.0 or :: listen on every interface
+  int port = 9464;                    // 0: the kernel picks
+  std::optional<SecretRef> token;
+};
+
 struct Settings {
   std::string config_file;  // where these settings came from; empty when built from defaults
   DatabaseSettings database;
@@ -240,6 +250,8 @@ struct Settings {
   std::vector<AlertRuleSettings> alerts;
   std::vector<ChannelSettings> channels;
   NotificationSettings notifications;
+  AdminSettings admin;
+  std::vector<schedule::ScheduleSettings> schedules;
 };
 
 std::string_view toString(LogLevel level);

@@ -1,12 +1,15 @@
 #include "daemon/alerting.h"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <climits>
 
 #include "channels/alert_notifier.h"
+#include "channels/digests.h"
 #include "rules/member_table.h"
+#include "tracking/clock.h"
 
 namespace cohortwatch::daemon {
 
@@ -82,6 +85,126 @@ EvaluationSummary Alerting::evaluate(tracking::Date today) {
                  summary.unroutable);
   }
   return summary;
+}
+
+ScheduleStart startSchedule(tracking::Store& store, const schedule::ScheduleSettings& settings,
+                            const schedule::CronExpression& expression,
+                            const date::time_zone* zone, std::chrono::sys_seconds now) {
+  std::optional<std::chrono::sys_seconds> last;
+  if (auto text = store.alerting().lastSlot(settings.name)) {
+    if (auto parsed = tracking::parseUtc(*text)) last = std::chrono::floor<std::chrono::seconds>(*parsed);
+  }
+  if (!last) {
+    if (auto baseline = schedule::previousSlot(expression, zone, now)) {
+      auto tx = store.begin();
+      store.alerting().recordSlot(settings.name, tracking::formatUtc(*baseline));
+      tx->commit();
+      spdlog::info("schedule {}: first start; slots from now on are sent, the past ones are not",
+                   settings.name);
+    }
+    return {std::nullopt, schedule::nextSlot(expression, zone, now)};
+  }
+  const auto decision = schedule::decideCatchUp(expression, zone, last, now, settings.catch_up);
+  if (!decision.skipped.empty()) {
+    spdlog::warn("schedule {}: {}{} slot(s) missed while the service was down are not sent (only "
+                 "the latest missed slot is, when within catch_up, {} s); the last of them {}",
+                 settings.name, decision.more_skipped ? "more than " : "", decision.skipped.size(),
+                 settings.catch_up.count(), tracking::formatUtc(decision.skipped.back()));
+  }
+  if (decision.fire_now) {
+    spdlog::info("schedule {}: slot {} was missed while the service was down; sending it now",
+                 settings.name, tracking::formatUtc(*decision.fire_now));
+  }
+  return {decision.fire_now, decision.next};
+}
+
+ScheduleOutput Alerting::produce(const schedule::ScheduleSettings& schedule,
+                                 std::chrono::sys_seconds slot, tracking::Date today) {
+  ScheduleOutput output;
+  const std::string slot_text = tracking::formatUtc(std::chrono::system_clock::time_point(slot));
+  auto& store = store_.alerting();
+  const tracking::Methodology methodology(settings_.methodology);
+  const auto table = rules::loadMemberTable(store_, methodology, today);
+  const auto focus = rules_.focus(table);
+  const auto people = store.personDetails();
+  const auto actions = store.openActions();
+
+  auto tx = store_.begin();
+  const auto last = store.lastSlot(schedule.name);
+  if (last && *last >= slot_text) {
+    output.already_done = true;
+    return output;  // rolled back: nothing was written
+  }
+  std::optional<tracking::Date> previous;
+  if (last) previous = tracking::Date::parse(last->substr(0, 10));
+  using P = schedule::Produces;
+  // A digest takes the alerts waiting for it; reminders show what fired since the last ones.
+  std::vector<tracking::AlertRecord> alerts;
+  if (schedule.produces == P::kManagerDigest) alerts = store.undigestedAlerts();
+  if (schedule.produces == P::kCaseworkerReminders) {
+    alerts = store.alertsSince(previous.value_or(today.addDays(-7)));
+  }
+  const channels::DigestInputs inputs{table, focus, alerts, actions, people, settings_, previous,
+                                      schedule.name};
+  const auto queue = [&](const std::string& channel, const std::string& recipient,
+                         const channels::EmailContent& email, const char* kind) {
+    tracking::OutboxMessage message;
+    message.channel = channel;
+    message.recipient = recipient;
+    message.kind = kind;
+    message.subject = email.subject;
+    message.body = channels::encodeEmailBody(email);
+    store.enqueue(message);
+    ++output.queued;
+  };
+  const auto queueToRecipients = [&](const channels::Digest& digest, const char* kind) {
+    for (const auto& target : router_.resolve(schedule.recipients, "")) {
+      if (target.email()) {
+        queue(target.channel, target.recipient, digest.email, kind);
+      } else {
+        tracking::OutboxMessage message;
+        message.channel = target.channel;
+        message.kind = kind;
+        message.subject = digest.email.subject;
+        message.body = channels::encodeWebhookBody(
+            nlohmann::json{{"schema", std::string("cohortwatch.") + kind + ".v1"},
+                           {"title", digest.email.subject},
+                           {"text", digest.email.text}}
+                .dump());
+        store.enqueue(message);
+        ++output.queued;
+      }
+    }
+  };
+  if (schedule.produces == P::kManagerDigest) {
+    const auto digest = channels::managerDigest(templates_, inputs);
+    output.empty = digest.empty && !schedule.send_empty;
+    if (!output.empty) {
+      queueToRecipients(digest, "digest");
+      const std::string now = tracking::formatUtc(std::chrono::system_clock::now());
+      for (const auto& alert : alerts) store.markDigested(alert.id, now);
+    }
+  } else if (schedule.produces == P::kCaseworkerReminders) {
+    const auto mail = router_.channel(router_.emailChannel());
+    for (const auto& caseworker : channels::caseworkersOf(inputs)) {
+      const auto reminders = channels::caseworkerReminders(templates_, inputs, caseworker);
+      if (reminders.empty && !schedule.send_empty) continue;
+      if (mail != nullptr && caseworker.find('@') != std::string::npos) {
+        queue(mail->name, caseworker, reminders.email, "reminder");
+      }
+    }
+    output.empty = output.queued == 0;
+  } else {
+    const auto report = channels::strategicReport(templates_, inputs);
+    output.empty = report.empty && !schedule.send_empty;
+    if (!output.empty) queueToRecipients(report, "report");
+  }
+  store.recordSlot(schedule.name, slot_text);
+  tx->commit();
+  spdlog::info("schedule {}: slot {} produced {} ({} message(s) queued{})", schedule.name,
+               slot_text, schedule::producesName(schedule.produces), output.queued,
+               output.empty ? "; nothing to say, so nothing sent" : "");
+  return output;
 }
 
 channels::DispatchSummary Alerting::dispatch(std::chrono::system_clock::time_point now) {

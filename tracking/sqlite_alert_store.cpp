@@ -155,22 +155,7 @@ class SqliteAlertStore final : public AlertStore {
           "coalesce(a.digested_at, '') FROM alerts a JOIN people p ON p.id = a.person_ref "
           "WHERE a.fired_on >= ? ORDER BY a.id");
       st.bind(1, first_day.toString());
-      while (st.executeStep()) {
-        AlertRecord alert;
-        alert.id = static_cast<long>(st.getColumn(0).getInt64());
-        alert.rule_id = st.getColumn(1).getString();
-        alert.person_id = st.getColumn(2).getString();
-        alert.subject = st.getColumn(3).getString();
-        alert.event_id = static_cast<long>(st.getColumn(4).getInt64());
-        alert.cohort = st.getColumn(5).getString();
-        alert.severity = st.getColumn(6).getString();
-        alert.deliver = st.getColumn(7).getString();
-        alert.fired_on = Date::parse(st.getColumn(8).getString()).value_or(Date());
-        alert.reasons = st.getColumn(9).getString();
-        alert.fired_at = st.getColumn(10).getString();
-        alert.digested_at = st.getColumn(11).getString();
-        alerts.push_back(std::move(alert));
-      }
+      while (st.executeStep()) alerts.push_back(alertAt(st));
       return alerts;
     });
   }
@@ -290,6 +275,51 @@ class SqliteAlertStore final : public AlertStore {
     });
   }
 
+  std::vector<AlertRecord> undigestedAlerts() override {
+    return guard("read alerts", [&] {
+      std::vector<AlertRecord> alerts;
+      auto& st = statement(
+          "SELECT a.id, a.rule_id, p.person_id, a.subject, coalesce(a.event_id, 0), "
+          "coalesce(a.cohort, ''), a.severity, a.deliver, a.fired_on, a.reasons, a.fired_at, '' "
+          "FROM alerts a JOIN people p ON p.id = a.person_ref "
+          "WHERE a.deliver = 'digest' AND a.digested_at IS NULL ORDER BY a.id");
+      while (st.executeStep()) alerts.push_back(alertAt(st));
+      return alerts;
+    });
+  }
+
+  void markDigested(long alert_id, std::string_view digested_at) override {
+    guard("mark an alert digested", [&] {
+      auto& st = statement("UPDATE alerts SET digested_at = ? WHERE id = ?");
+      st.bind(1, std::string(digested_at));
+      st.bind(2, static_cast<std::int64_t>(alert_id));
+      st.exec();
+      return 0;
+    });
+  }
+
+  std::optional<std::string> lastSlot(std::string_view schedule) override {
+    return guard("read a schedule's state", [&]() -> std::optional<std::string> {
+      auto& st = statement("SELECT last_slot FROM schedule_state WHERE schedule = ?");
+      st.bind(1, std::string(schedule));
+      if (!st.executeStep()) return std::nullopt;
+      return st.getColumn(0).getString();
+    });
+  }
+
+  void recordSlot(std::string_view schedule, std::string_view slot_utc) override {
+    guard("record a schedule's slot", [&] {
+      auto& st = statement(
+          "INSERT INTO schedule_state (schedule, last_slot, fired_at) VALUES (?, ?, "
+          "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) ON CONFLICT (schedule) DO UPDATE SET "
+          "last_slot = excluded.last_slot, fired_at = excluded.fired_at");
+      st.bind(1, std::string(schedule));
+      st.bind(2, std::string(slot_utc));
+      st.exec();
+      return 0;
+    });
+  }
+
   std::vector<OutboxCounts> outboxCounts() override {
     return guard("count the outbox", [&] {
       std::vector<OutboxCounts> counts;
@@ -311,6 +341,23 @@ class SqliteAlertStore final : public AlertStore {
       "SELECT id, channel, recipient, kind, coalesce(alert_ref, 0), subject, body, status, "
       "attempts, created_at, next_attempt_at, coalesce(last_attempt_at, ''), "
       "coalesce(last_error, ''), coalesce(sent_at, ''), ambiguous FROM outbox";
+
+  static AlertRecord alertAt(SQLite::Statement& st) {
+    AlertRecord alert;
+    alert.id = static_cast<long>(st.getColumn(0).getInt64());
+    alert.rule_id = st.getColumn(1).getString();
+    alert.person_id = st.getColumn(2).getString();
+    alert.subject = st.getColumn(3).getString();
+    alert.event_id = static_cast<long>(st.getColumn(4).getInt64());
+    alert.cohort = st.getColumn(5).getString();
+    alert.severity = st.getColumn(6).getString();
+    alert.deliver = st.getColumn(7).getString();
+    alert.fired_on = Date::parse(st.getColumn(8).getString()).value_or(Date());
+    alert.reasons = st.getColumn(9).getString();
+    alert.fired_at = st.getColumn(10).getString();
+    alert.digested_at = st.getColumn(11).getString();
+    return alert;
+  }
 
   static std::vector<OutboxMessage> readMessages(SQLite::Statement& st) {
     std::vector<OutboxMessage> messages;
@@ -336,7 +383,9 @@ class SqliteAlertStore final : public AlertStore {
     return messages;
   }
 
-  // Statements are prepared once and reset before each use.
+  // Statements are prepared once, and reset when the operation that used them ends (guard()):
+  // a statement left mid-result would keep a read transaction, and its old snapshot, open on the
+  // connection, and a later write on it would fail at once with "database is locked".
   SQLite::Statement& statement(const std::string& sql) {
     auto it = statements_.find(sql);
     if (it == statements_.end()) {
@@ -344,11 +393,19 @@ class SqliteAlertStore final : public AlertStore {
     }
     it->second->reset();
     it->second->clearBindings();
+    in_use_.push_back(it->second.get());
     return *it->second;
   }
 
   template <typename Fn>
   auto guard(std::string_view what, Fn&& fn) -> decltype(fn()) {
+    struct Reset {
+      std::vector<SQLite::Statement*>& used;
+      ~Reset() {
+        for (auto* st : used) st->tryReset();
+        used.clear();
+      }
+    } reset{in_use_};
     try {
       return fn();
     } catch (const SQLite::Exception& e) {
@@ -359,6 +416,7 @@ class SqliteAlertStore final : public AlertStore {
   SQLite::Database& db_;
   std::string path_;
   std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+  std::vector<SQLite::Statement*> in_use_;
 };
 
 }  // namespace

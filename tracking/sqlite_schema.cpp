@@ -177,6 +177,14 @@ CREATE TABLE reviews (
 );
 CREATE INDEX reviews_by_person ON reviews(person_ref, reviewed_on);
 )sql"},
+    Migration{5, "schedules: the last slot each fired for", R"sql(
+CREATE TABLE schedule_state (
+  schedule  TEXT PRIMARY KEY,
+  last_slot TEXT NOT NULL,
+  fired_at  TEXT NOT NULL
+);
+CREATE INDEX alerts_undigested ON alerts(id) WHERE deliver = 'digest' AND digested_at IS NULL;
+)sql"},
 };
 
 }  // namespace

@@ -190,6 +190,16 @@ class AlertStore {
   // Removes sent and dead messages created before `before_utc`; returns how many.
   virtual long purgeMessages(std::string_view before_utc) = 0;
   virtual std::vector<OutboxCounts> outboxCounts() = 0;
+
+  // Alerts waiting for a digest (deliver = digest, not yet in one), oldest first, and marking
+  // them as sent in one (in the transaction that queues the digest).
+  virtual std::vector<AlertRecord> undigestedAlerts() = 0;
+  virtual void markDigested(long alert_id, std::string_view digested_at) = 0;
+
+  // Schedules: the last slot each fired for (ISO 8601 UTC), recorded in the transaction that
+  // queues what the slot produced, so that a restart neither sends it twice nor skips it.
+  virtual std::optional<std::string> lastSlot(std::string_view schedule) = 0;
+  virtual void recordSlot(std::string_view schedule, std::string_view slot_utc) = 0;
 };
 
 class Store {
