@@ -142,8 +142,15 @@ DispatchSummary Dispatcher::deliverDue(Clock::time_point now, int limit) {
     outbox.recordAttempt(message.id, status, now_text, next, error, delivery.ambiguous);
     if (status == "pending") {
       ++summary.retried;
-      spdlog::warn("outbox: message {} through {} not delivered ({}); attempt {} at {}",
-                   message.id, message.channel, delivery.detail, attempts + 1, next);
+      // The same failure for every message of a channel (its server is down) is logged once,
+      // then every ten minutes with the number of lines held back.
+      long suppressed = 0;
+      if (log_limiter_.allow(message.channel, delivery.detail, suppressed)) {
+        spdlog::warn("outbox: message {} through {} not delivered ({}); attempt {} at {}{}",
+                     message.id, message.channel, delivery.detail, attempts + 1, next,
+                     suppressed > 0 ? fmt::format(" ({} similar line(s) not logged)", suppressed)
+                                    : std::string());
+      }
     } else {
       ++summary.dead;
       spdlog::error("outbox: message {} through {} is dead: {}", message.id, message.channel, error);

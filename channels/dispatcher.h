@@ -20,6 +20,7 @@
 
 #include "channels/message.h"
 #include "channels/routing.h"
+#include "tracking/log_limiter.h"
 #include "tracking/store.h"
 
 namespace cohortwatch::channels {
@@ -66,6 +67,7 @@ class Dispatcher {
   std::map<std::string, std::unique_ptr<WebhookChannel>> webhooks_;
   std::map<std::string, std::unique_ptr<FileChannel>> files_;
   std::function<double()> jitter_;
+  tracking::LogLimiter log_limiter_;
 };
 
 // The stable ids of an outbox row's message: "<cw.42.20261203T180000@host>" and

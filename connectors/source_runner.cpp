@@ -202,13 +202,23 @@ SourceRun SourceRunner::runHttp() {
       run.retry_in = backoff_.next(result.retry_after);
       state.last_error = result.error;
       save();
-      spdlog::warn("source {}: {}; retrying in {} s", source_.name, result.error, run.retry_in->count());
+      if (long suppressed = 0; log_limiter_.allow("retryable", result.error, suppressed)) {
+        spdlog::warn("source {}: {}; retrying in {} s{}", source_.name, result.error,
+                     run.retry_in->count(),
+                     suppressed > 0 ? fmt::format(" ({} similar line(s) not logged)", suppressed)
+                                    : std::string());
+      }
       return run;
     case FetchOutcome::kPermanent:
       run.error = result.error;
       state.last_error = result.error;
       save();
-      spdlog::error("source {}: {}; not retried before the next interval", source_.name, result.error);
+      if (long suppressed = 0; log_limiter_.allow("permanent", result.error, suppressed)) {
+        spdlog::error("source {}: {}; not retried before the next interval{}", source_.name,
+                      result.error,
+                      suppressed > 0 ? fmt::format(" ({} similar line(s) not logged)", suppressed)
+                                     : std::string());
+      }
       return run;
     case FetchOutcome::kNewData:
       break;

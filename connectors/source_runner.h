@@ -17,6 +17,7 @@
 #include "connectors/directory_source.h"
 #include "connectors/http_fetcher.h"
 #include "tracking/clock.h"
+#include "tracking/log_limiter.h"
 #include "tracking/store.h"
 
 namespace cohortwatch::connectors {
@@ -74,6 +75,7 @@ class SourceRunner {
   std::unique_ptr<DirectorySource> directory_;
   std::unique_ptr<HttpFetcher> fetcher_;
   Backoff backoff_;
+  tracking::LogLimiter log_limiter_;  // a source failing the same way for hours logs it rarely
 };
 
 }  // namespace cohortwatch::connectors
