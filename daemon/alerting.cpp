@@ -120,6 +120,17 @@ ScheduleStart startSchedule(tracking::Store& store, const schedule::ScheduleSett
 
 ScheduleOutput Alerting::produce(const schedule::ScheduleSettings& schedule,
                                  std::chrono::sys_seconds slot, tracking::Date today) {
+  return produceSlot(schedule, slot, today, true);
+}
+
+ScheduleOutput Alerting::produceNow(const schedule::ScheduleSettings& schedule, tracking::Date today) {
+  return produceSlot(schedule, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()),
+                     today, false);
+}
+
+ScheduleOutput Alerting::produceSlot(const schedule::ScheduleSettings& schedule,
+                                     std::chrono::sys_seconds slot, tracking::Date today,
+                                     bool record) {
   ScheduleOutput output;
   const std::string slot_text = tracking::formatUtc(std::chrono::system_clock::time_point(slot));
   auto& store = store_.alerting();
@@ -131,7 +142,7 @@ ScheduleOutput Alerting::produce(const schedule::ScheduleSettings& schedule,
 
   auto tx = store_.begin();
   const auto last = store.lastSlot(schedule.name);
-  if (last && *last >= slot_text) {
+  if (record && last && *last >= slot_text) {
     output.already_done = true;
     return output;  // rolled back: nothing was written
   }
@@ -182,7 +193,9 @@ ScheduleOutput Alerting::produce(const schedule::ScheduleSettings& schedule,
     if (!output.empty) {
       queueToRecipients(digest, "digest");
       const std::string now = tracking::formatUtc(std::chrono::system_clock::now());
-      for (const auto& alert : alerts) store.markDigested(alert.id, now);
+      if (record) {
+        for (const auto& alert : alerts) store.markDigested(alert.id, now);
+      }
     }
   } else if (schedule.produces == P::kCaseworkerReminders) {
     const auto mail = router_.channel(router_.emailChannel());
@@ -199,11 +212,11 @@ ScheduleOutput Alerting::produce(const schedule::ScheduleSettings& schedule,
     output.empty = report.empty && !schedule.send_empty;
     if (!output.empty) queueToRecipients(report, "report");
   }
-  store.recordSlot(schedule.name, slot_text);
+  if (record) store.recordSlot(schedule.name, slot_text);
   tx->commit();
-  spdlog::info("schedule {}: slot {} produced {} ({} message(s) queued{})", schedule.name,
-               slot_text, schedule::producesName(schedule.produces), output.queued,
-               output.empty ? "; nothing to say, so nothing sent" : "");
+  spdlog::info("schedule {}: {} {} produced {} ({} message(s) queued{})", schedule.name,
+               record ? "slot" : "on demand at", slot_text, schedule::producesName(schedule.produces),
+               output.queued, output.empty ? "; nothing to say, so nothing sent" : "");
   return output;
 }
 

@@ -64,12 +64,18 @@ class Alerting {
   // records the slot, in one transaction: a slot is produced at most once, whatever restarts.
   ScheduleOutput produce(const schedule::ScheduleSettings& schedule, std::chrono::sys_seconds slot,
                          tracking::Date today);
+  // The same outside the schedule's slots (`cohortwatch produce`): nothing is recorded, so the
+  // schedule's own slots, and the alerts waiting for its digest, are left as they were.
+  ScheduleOutput produceNow(const schedule::ScheduleSettings& schedule, tracking::Date today);
   std::optional<std::chrono::system_clock::time_point> nextDue() { return dispatcher_.nextDue(); }
 
   const rules::RuleSet& rules() const { return rules_; }
   const channels::Router& router() const { return router_; }
 
  private:
+  ScheduleOutput produceSlot(const schedule::ScheduleSettings& schedule,
+                             std::chrono::sys_seconds slot, tracking::Date today, bool record);
+
   const config::Settings& settings_;
   tracking::Store& store_;
   rules::RuleSet rules_;

@@ -81,6 +81,10 @@ const std::vector<CommandSpec>& commands() {
         {"older-than", "AGE", "purge sent and dead messages older than this: 90d, 12h or a date"},
         {"format", "FORMAT", "table (default), json or csv"}},
        runOutbox},
+      {"produce", "make what a schedule makes (digest, reminders, report) now, outside its slots",
+       "SCHEDULE [--as-of YYYY-MM-DD]",
+       {{"as-of", "DATE", "as of this date (default today)"}},
+       runProduce},
       {"check-config", "validate the configuration file and print ok or every error", "", {}, runCheckConfig},
       {"generate", "write synthetic canonical CSV files for demos, tests and benchmarks",
        "--out DIR [--children N] [--from DATE] [--to DATE] [--seed S] [--dirty-rate R] "

@@ -17,7 +17,8 @@ int runSources(Invocation& invocation);    // sources
 int runRejected(Invocation& invocation);   // rejected list|retry
 int runRules(Invocation& invocation);      // rules check|test
 int runAnalyse(Invocation& invocation);    // analyse retrospective
-int runOutbox(Invocation& invocation);     // outbox list|show|retry|purge
+int runOutbox(Invocation& invocation);     // outbox list|show|retry|purge|send-test
+int runProduce(Invocation& invocation);    // produce SCHEDULE
 
 // --format (table by default; html only where the command offers it).
 reports::Format formatOption(const Invocation& invocation, bool allow_html = false);
