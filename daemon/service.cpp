@@ -109,6 +109,7 @@ struct Service::Impl {
       if (source->watch) waitForChange(*source);
     }
     requestCycle(milliseconds(0));
+    requestDispatch(milliseconds(0));  // what a previous run left pending, after a crash too
     startSchedules();
     startWatchdog();
     notifier.ready();
