@@ -9,12 +9,17 @@
 #include <charconv>
 #include <cstdint>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <exception>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "connectors/csv_reader.h"
 #include "connectors/export_mapping.h"
@@ -129,6 +134,13 @@ class Reasons {
     text_ += ": ";
     text_ += reason;
   }
+  // Another record's reasons after these.
+  void append(const Reasons& other) {
+    if (other.empty()) return;
+    if (!text_.empty()) text_ += "; ";
+    text_ += other.text_;
+  }
+  void clear() { text_.clear(); }  // keeps the capacity
   bool empty() const { return text_.empty(); }
   const std::string& text() const { return text_; }
 
@@ -240,8 +252,120 @@ std::string FileImportSummary::summaryLine() const {
   return fmt::format("{}: {} taken, {} rejected", name, taken, rejected);
 }
 
-// Validates the rows of one file against its kind's columns and applies the valid ones.
-// The records it fills are kept from row to row so that their strings keep their capacity.
+namespace {
+
+// What a record of a row is when the checks that need no store have run: made by the reading
+// thread of an import, then checked against the store and applied, in file order, by the thread
+// that owns the store. The strings are reused from row to row so that they keep their capacity.
+struct CheckedRecord {
+  RecordKind kind = RecordKind::kPeople;
+  Reasons reasons;
+  std::optional<Date> date;  // the date the checks in the store need (birth, committed, decided)
+  bool unreadable = false;   // a CSV defect or a wrong number of fields: no field was read
+  tracking::PersonRecord person;
+  tracking::OffenceRecord offence;
+  tracking::OutcomeRecord outcome;
+};
+
+// One row of an export on its way from the reading thread to the store: its mapping error, or
+// the checked records it gives (the first `count` of `records`).
+struct CheckedRow {
+  std::size_t line = 0;
+  std::string raw;
+  std::string error;
+  std::vector<CheckedRecord> records;
+  std::size_t count = 0;
+};
+
+// Rows handed from an import's reading thread to the thread that owns the store, a batch at a
+// time (a lock per batch, not per row). Bounded: the reader waits while every batch is full or
+// being applied, so memory is a few batches whatever the size of the file. Batches go back to
+// the reader once applied, so their strings keep their capacity.
+struct RowBatch {
+  std::vector<CheckedRow> rows;
+  std::size_t count = 0;
+};
+
+class RowPipe {
+ public:
+  explicit RowPipe(std::size_t batches) {
+    for (std::size_t i = 0; i < batches; ++i) empty_.push_back(std::make_unique<RowBatch>());
+  }
+
+  // Reader: a batch to fill; nullptr once the importer has stopped (cancel()).
+  std::unique_ptr<RowBatch> takeEmpty() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return cancelled_ || !empty_.empty(); });
+    if (cancelled_) return nullptr;
+    auto batch = std::move(empty_.back());
+    empty_.pop_back();
+    return batch;
+  }
+  void pushFull(std::unique_ptr<RowBatch> batch) {
+    {
+      const std::lock_guard lock(mutex_);
+      full_.push_back(std::move(batch));
+    }
+    changed_.notify_all();
+  }
+  // Reader: no more batches; `error` is what stopped it early (rethrown to the importer).
+  void finish(std::exception_ptr error) {
+    {
+      const std::lock_guard lock(mutex_);
+      finished_ = true;
+      error_ = std::move(error);
+    }
+    changed_.notify_all();
+  }
+
+  // Importer: the next batch in file order; nullptr after the last one. Rethrows what stopped
+  // the reader, once the batches it filled before have been taken.
+  std::unique_ptr<RowBatch> takeFull() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return finished_ || !full_.empty(); });
+    if (!full_.empty()) {
+      auto batch = std::move(full_.front());
+      full_.pop_front();
+      return batch;
+    }
+    if (error_) std::rethrow_exception(error_);
+    return nullptr;
+  }
+  void giveBack(std::unique_ptr<RowBatch> batch) {
+    {
+      const std::lock_guard lock(mutex_);
+      empty_.push_back(std::move(batch));
+    }
+    changed_.notify_all();
+  }
+  // Importer: stop the reader (an error, or the end); it returns at its next batch.
+  void cancel() {
+    {
+      const std::lock_guard lock(mutex_);
+      cancelled_ = true;
+    }
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::unique_ptr<RowBatch>> empty_;
+  std::deque<std::unique_ptr<RowBatch>> full_;
+  bool finished_ = false;
+  bool cancelled_ = false;
+  std::exception_ptr error_;
+};
+
+constexpr std::size_t kRowsPerBatch = 512;
+constexpr std::size_t kBatches = 4;
+
+}  // namespace
+
+// Validates the rows of one file against its kind's columns and applies the valid ones, in two
+// steps: check() needs nothing but the row (so an import runs it on its reading thread) and
+// apply() adds the checks that need the store (the child and the offence a row refers to) and
+// writes. Their reasons come in the order a single pass gave them: the store's checks are last.
 class CanonicalImporter::RowValidator {
  public:
   RowValidator(RecordKind kind, const CsvHeader& header, CanonicalImporter& importer)
@@ -261,54 +385,85 @@ class CanonicalImporter::RowValidator {
     return missing;
   }
 
-  // Applies the row, or returns nullopt with `reasons` filled.
-  std::optional<Applied> take(const CsvRecord& record, Reasons& reasons) {
-    record_ = &record;
+  // The checks that need only the row. Reads nothing but the row, this validator's column
+  // positions and the importer's settings, and writes only `out`: safe on another thread while
+  // apply() runs on an earlier row.
+  void check(const CsvRecord& record, CheckedRecord& out) const {
+    out.kind = kind_;
+    out.reasons.clear();
+    out.date.reset();
+    out.unreadable = !record.ok() || record.fields.size() != width_;
     if (!record.ok()) {
-      reasons.add("csv", record.errorMessage());
-      return std::nullopt;
+      out.reasons.add("csv", record.errorMessage());
+      return;
     }
     if (record.fields.size() != width_) {
-      reasons.add("csv", fmt::format("the row has {} fields, the header has {}", record.fields.size(), width_));
-      return std::nullopt;
+      out.reasons.add("csv", fmt::format("the row has {} fields, the header has {}",
+                                         record.fields.size(), width_));
+      return;
     }
+    const Row row{record};
     switch (kind_) {
-      case RecordKind::kPeople: return takePerson(reasons);
-      case RecordKind::kOffences: return takeOffence(reasons);
-      case RecordKind::kOutcomes: return takeOutcome(reasons);
+      case RecordKind::kPeople: checkPerson(row, out); break;
+      case RecordKind::kOffences: checkOffence(row, out); break;
+      case RecordKind::kOutcomes: checkOutcome(row, out); break;
+    }
+  }
+
+  // The checks that need the store, then the write and its change events; nullopt with
+  // `checked.reasons` filled when the record is rejected. On the thread that owns the store.
+  std::optional<Applied> apply(CheckedRecord& checked) {
+    if (checked.unreadable) return std::nullopt;
+    switch (kind_) {
+      case RecordKind::kPeople: return applyPerson(checked);
+      case RecordKind::kOffences: return applyOffence(checked);
+      case RecordKind::kOutcomes: return applyOutcome(checked);
     }
     return std::nullopt;
   }
 
+  // Both steps at once (a retried row). `reasons` receives the reasons it is rejected for.
+  std::optional<Applied> take(const CsvRecord& record, Reasons& reasons) {
+    check(record, scratch_);
+    auto applied = apply(scratch_);
+    if (!applied) reasons.append(scratch_.reasons);
+    return applied;
+  }
+
  private:
+  // The row being checked, read by position through the validator's columns.
+  struct Row {
+    const CsvRecord& record;
+  };
+
   static std::size_t index(Column column) { return static_cast<std::size_t>(column); }
 
   bool present(Column column) const { return columns_[index(column)].has_value(); }
 
-  std::string_view field(Column column) const {
+  std::string_view field(const Row& row, Column column) const {
     const auto position = columns_[index(column)];
-    if (!position || *position >= record_->fields.size()) return {};
-    return trim(record_->fields[*position]);
+    if (!position || *position >= row.record.fields.size()) return {};
+    return trim(row.record.fields[*position]);
   }
 
   // nullopt when the file has no such column; the (possibly empty) value otherwise.
-  void optionalText(Column column, std::optional<std::string>& target) const {
+  void optionalText(const Row& row, Column column, std::optional<std::string>& target) const {
     if (!present(column)) {
       target.reset();
       return;
     }
     if (!target) target.emplace();
-    target->assign(field(column));
+    target->assign(field(row, column));
   }
 
-  void required(Column column, std::string& target, Reasons& reasons) const {
-    const auto value = field(column);
+  void required(const Row& row, Column column, std::string& target, Reasons& reasons) const {
+    const auto value = field(row, column);
     if (value.empty()) reasons.add(column, "required value is missing");
     target.assign(value);
   }
 
-  std::optional<Date> date(Column column, Reasons& reasons) const {
-    auto value = field(column);
+  std::optional<Date> date(const Row& row, Column column, Reasons& reasons) const {
+    auto value = field(row, column);
     if (value.empty()) {
       reasons.add(column, "required value is missing");
       return std::nullopt;
@@ -330,15 +485,16 @@ class CanonicalImporter::RowValidator {
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   }
 
-  std::optional<Applied> takePerson(Reasons& reasons) {
-    tracking::PersonRecord& person = person_;
-    required(Column::kPersonId, person.person_id, reasons);
-    auto birth = date(Column::kDateOfBirth, reasons);
-    optionalText(Column::kFirstName, person.first_name);
-    optionalText(Column::kLastName, person.last_name);
-    optionalText(Column::kEthnicity, person.ethnicity);
-    optionalText(Column::kTeam, person.team);
-    optionalText(Column::kGender, person.gender);
+  void checkPerson(const Row& row, CheckedRecord& out) const {
+    tracking::PersonRecord& person = out.person;
+    Reasons& reasons = out.reasons;
+    required(row, Column::kPersonId, person.person_id, reasons);
+    out.date = date(row, Column::kDateOfBirth, reasons);
+    optionalText(row, Column::kFirstName, person.first_name);
+    optionalText(row, Column::kLastName, person.last_name);
+    optionalText(row, Column::kEthnicity, person.ethnicity);
+    optionalText(row, Column::kTeam, person.team);
+    optionalText(row, Column::kGender, person.gender);
     if (person.gender) {
       toLower(*person.gender);
       const std::string& gender = *person.gender;
@@ -348,13 +504,13 @@ class CanonicalImporter::RowValidator {
       }
     }
     person.looked_after.reset();
-    if (auto looked_after = field(Column::kLookedAfter); !looked_after.empty()) {
+    if (auto looked_after = field(row, Column::kLookedAfter); !looked_after.empty()) {
       person.looked_after = parseBool(looked_after);
       if (!person.looked_after) {
         reasons.add(Column::kLookedAfter, "expected true or false (also yes/no, y/n, 1/0)");
       }
     }
-    optionalText(Column::kCaseworker, person.caseworker);
+    optionalText(row, Column::kCaseworker, person.caseworker);
     if (person.caseworker) {
       const std::string& caseworker = *person.caseworker;
       if (!caseworker.empty() && (caseworker.find('@') == std::string::npos ||
@@ -363,7 +519,7 @@ class CanonicalImporter::RowValidator {
       }
     }
     person.updated_at.clear();
-    if (auto updated_at = field(Column::kUpdatedAt); !updated_at.empty()) {
+    if (auto updated_at = field(row, Column::kUpdatedAt); !updated_at.empty()) {
       auto normalised = normaliseTimestamp(updated_at);
       if (!normalised) {
         reasons.add(Column::kUpdatedAt,
@@ -372,34 +528,45 @@ class CanonicalImporter::RowValidator {
         person.updated_at = std::move(*normalised);
       }
     }
-    if (!reasons.empty()) return std::nullopt;
-    person.date_of_birth = *birth;
+  }
+
+  std::optional<Applied> applyPerson(CheckedRecord& checked) {
+    if (!checked.reasons.empty()) return std::nullopt;
+    tracking::PersonRecord& person = checked.person;
+    person.date_of_birth = *checked.date;
     changes_.clear();
     const auto applied = importer_.store_.applyPerson(person, importer_.today_, &changes_);
     if (!changes_.empty()) importer_.events_.personApplied(person, changes_);
     return applied;
   }
 
-  std::optional<Applied> takeOffence(Reasons& reasons) {
-    tracking::OffenceRecord& offence = offence_;
-    required(Column::kOffenceId, offence.offence_id, reasons);
-    required(Column::kPersonId, offence.person_id, reasons);
-    auto committed = date(Column::kOffenceDate, reasons);
-    offence.offence_code.assign(field(Column::kOffenceCode));
-    offence.description.assign(field(Column::kDescription));
+  void checkOffence(const Row& row, CheckedRecord& out) const {
+    tracking::OffenceRecord& offence = out.offence;
+    Reasons& reasons = out.reasons;
+    required(row, Column::kOffenceId, offence.offence_id, reasons);
+    required(row, Column::kPersonId, offence.person_id, reasons);
+    out.date = date(row, Column::kOffenceDate, reasons);
+    offence.offence_code.assign(field(row, Column::kOffenceCode));
+    offence.description.assign(field(row, Column::kDescription));
     offence.gravity.reset();
-    if (auto gravity = field(Column::kGravity); !gravity.empty()) {
+    if (auto gravity = field(row, Column::kGravity); !gravity.empty()) {
       offence.gravity = parseInt(gravity);
       if (!offence.gravity || *offence.gravity < 1 || *offence.gravity > 8) {
         reasons.add(Column::kGravity, "expected a whole number from 1 to 8");
       }
     }
     offence.breach = false;
-    if (auto breach = field(Column::kBreach); !breach.empty()) {
+    if (auto breach = field(row, Column::kBreach); !breach.empty()) {
       auto parsed = parseBool(breach);
       if (!parsed) reasons.add(Column::kBreach, "expected true or false (also yes/no, y/n, 1/0)");
       offence.breach = parsed.value_or(false);
     }
+  }
+
+  std::optional<Applied> applyOffence(CheckedRecord& checked) {
+    tracking::OffenceRecord& offence = checked.offence;
+    Reasons& reasons = checked.reasons;
+    const std::optional<Date>& committed = checked.date;
     if (!offence.person_id.empty()) {
       auto birth = importer_.store_.personBirthDate(offence.person_id);
       if (!birth) {
@@ -416,14 +583,15 @@ class CanonicalImporter::RowValidator {
     return applied;
   }
 
-  std::optional<Applied> takeOutcome(Reasons& reasons) {
-    tracking::OutcomeRecord& outcome = outcome_;
-    required(Column::kOutcomeId, outcome.outcome_id, reasons);
-    required(Column::kPersonId, outcome.person_id, reasons);
-    outcome.offence_id.assign(field(Column::kOffenceId));
-    required(Column::kOutcomeType, outcome.outcome_type, reasons);
+  void checkOutcome(const Row& row, CheckedRecord& out) const {
+    tracking::OutcomeRecord& outcome = out.outcome;
+    Reasons& reasons = out.reasons;
+    required(row, Column::kOutcomeId, outcome.outcome_id, reasons);
+    required(row, Column::kPersonId, outcome.person_id, reasons);
+    outcome.offence_id.assign(field(row, Column::kOffenceId));
+    required(row, Column::kOutcomeType, outcome.outcome_type, reasons);
     toLower(outcome.outcome_type);
-    auto decided = date(Column::kOutcomeDate, reasons);
+    out.date = date(row, Column::kOutcomeDate, reasons);
     const config::OutcomeTypeRule* rule = nullptr;
     if (!outcome.outcome_type.empty()) {
       rule = importer_.methodology_.findOutcomeType(outcome.outcome_type);
@@ -435,6 +603,12 @@ class CanonicalImporter::RowValidator {
     if (outcome.offence_id.empty() && rule != nullptr && !is_release) {
       reasons.add(Column::kOffenceId, "required for every outcome except a release from custody");
     }
+  }
+
+  std::optional<Applied> applyOutcome(CheckedRecord& checked) {
+    tracking::OutcomeRecord& outcome = checked.outcome;
+    Reasons& reasons = checked.reasons;
+    const std::optional<Date>& decided = checked.date;
     if (!outcome.person_id.empty() && !importer_.store_.personBirthDate(outcome.person_id)) {
       reasons.add(Column::kPersonId,
                   "unknown child (the row is kept and retried once the child arrives)");
@@ -460,11 +634,8 @@ class CanonicalImporter::RowValidator {
   CanonicalImporter& importer_;
   std::array<std::optional<std::size_t>, kColumnCount> columns_{};
   std::size_t width_ = 0;
-  const CsvRecord* record_ = nullptr;
   std::vector<tracking::PersonChange> changes_;
-  tracking::PersonRecord person_;
-  tracking::OffenceRecord offence_;
-  tracking::OutcomeRecord outcome_;
+  CheckedRecord scratch_;  // take()'s
 };
 
 CanonicalImporter::CanonicalImporter(tracking::Store& store,
@@ -519,6 +690,7 @@ FileImportSummary CanonicalImporter::importExport(std::istream& in, const std::s
                                                   std::optional<RecordKind> kind) {
   FileImportSummary summary;
   summary.file = file;
+  events_.reset();
   ExportReader reader(in, file, profile, kind);
   if (!reader.error().empty()) {
     summary.error = reader.error();
@@ -555,7 +727,7 @@ FileImportSummary CanonicalImporter::importExport(std::istream& in, const std::s
     if (row.source == source_ && row.file == file) earlier.emplace(row.line, row.raw);
   }
   const std::string header_line = reader.header();
-  auto reject = [&](const MappedRow& row, RecordKind record_kind, const std::string& reason) {
+  auto reject = [&](const CheckedRow& row, RecordKind record_kind, const std::string& reason) {
     ++summary.rejected;
     const tracking::RejectedRow rejected{source_, file, static_cast<long>(row.line),
                                          std::string(toString(record_kind)), reason, row.raw,
@@ -565,33 +737,81 @@ FileImportSummary CanonicalImporter::importExport(std::istream& in, const std::s
     if (on_rejected_) on_rejected_(rejected);
   };
 
-  MappedRow row;
-  CsvRecord view;
-  Reasons reasons;
-  while (reader.next(row)) {
-    if (!row.error.empty()) {
-      reject(row, *summary.kind, row.error);
-      continue;
-    }
-    for (const auto& record : row.records) {
-      view.line = row.line;
-      view.raw = row.raw;
-      view.error = CsvError::kNone;
-      view.fields.assign(record.fields.begin(), record.fields.end());
-      reasons = Reasons();
-      auto applied = validators.at(record.kind)->take(view, reasons);
-      if (!applied) {
-        reject(row, record.kind, reasons.text());
-        break;  // a wide row's outcome is not applied without its offence
+  // Two threads, as .import's one thread reads, parses and writes: this one owns the store and
+  // applies the rows in file order (so the records, rejected rows and change events are the same,
+  // in the same order, as one thread gave); a reading thread decodes, maps and checks what needs
+  // no store a few batches ahead. Nothing is shared but the batches handed over by the pipe.
+  RowPipe pipe(kBatches);
+  MappedRow row;  // the reading thread's
+  CsvRecord view;  // the reading thread's
+  auto readRows = [&] {
+    try {
+      bool more = true;
+      while (more) {
+        auto batch = pipe.takeEmpty();
+        if (!batch) return;  // the importer stopped
+        batch->count = 0;
+        while (batch->count < kRowsPerBatch && (more = reader.next(row))) {
+          if (batch->rows.size() == batch->count) batch->rows.emplace_back();
+          CheckedRow& checked = batch->rows[batch->count++];
+          checked.line = row.line;
+          checked.raw.swap(row.raw);  // the reader assigns both afresh for the next row
+          checked.error.swap(row.error);
+          checked.count = 0;
+          if (!checked.error.empty()) continue;
+          for (const auto& record : row.records) {
+            if (checked.records.size() == checked.count) checked.records.emplace_back();
+            view.line = row.line;
+            view.raw = checked.raw;
+            view.error = CsvError::kNone;
+            view.fields.assign(record.fields.begin(), record.fields.end());
+            validators.at(record.kind)->check(view, checked.records[checked.count++]);
+          }
+        }
+        if (batch->count > 0) pipe.pushFull(std::move(batch));
       }
-      ++summary.taken;
-      switch (*applied) {
-        case Applied::kInserted: ++summary.inserted; break;
-        case Applied::kUpdated: ++summary.updated; break;
-        case Applied::kUnchanged: ++summary.unchanged; break;
-        case Applied::kOlderIgnored: ++summary.older_ignored; break;
+      pipe.finish(nullptr);
+    } catch (...) {
+      pipe.finish(std::current_exception());
+    }
+  };
+  std::thread reading(readRows);
+  // However this thread leaves (a store error propagates), the reader is stopped and joined
+  // before what it uses goes away.
+  struct StopReading {
+    RowPipe& pipe;
+    std::thread& thread;
+    ~StopReading() {
+      pipe.cancel();
+      thread.join();
+    }
+  } stop_reading{pipe, reading};
+
+  while (auto batch = pipe.takeFull()) {
+    for (std::size_t r = 0; r < batch->count; ++r) {
+      CheckedRow& checked = batch->rows[r];
+      if (!checked.error.empty()) {
+        reject(checked, *summary.kind, checked.error);
+        continue;
+      }
+      for (std::size_t i = 0; i < checked.count; ++i) {
+        CheckedRecord& record = checked.records[i];
+        const RecordKind record_kind = record.kind;
+        auto applied = validators.at(record_kind)->apply(record);
+        if (!applied) {
+          reject(checked, record_kind, record.reasons.text());
+          break;  // a wide row's outcome is not applied without its offence
+        }
+        ++summary.taken;
+        switch (*applied) {
+          case Applied::kInserted: ++summary.inserted; break;
+          case Applied::kUpdated: ++summary.updated; break;
+          case Applied::kUnchanged: ++summary.unchanged; break;
+          case Applied::kOlderIgnored: ++summary.older_ignored; break;
+        }
       }
     }
+    pipe.giveBack(std::move(batch));
   }
   for (const auto& [line, raw] : earlier) {
     store_.resolveRejected({source_, file, line, "", "", raw, header_line});
@@ -610,6 +830,7 @@ RetrySummary CanonicalImporter::retryRejected(const ProfileLookup& profile_of, s
            parseRecordKind(b.kind).value_or(RecordKind::kOutcomes);
   });
   auto transaction = store_.begin();
+  events_.reset();
   for (auto& row : rows) {
     if (!source.empty() && row.source != source) continue;
     const auto kind = parseRecordKind(row.kind);

@@ -21,7 +21,8 @@ namespace {
 // building an nlohmann object (a std::map of heap nodes) for each cost more than storing it.
 class Detail {
  public:
-  Detail() { text_.reserve(192); }
+  // Written into `buffer` (emptied first), which the recorder keeps from event to event.
+  explicit Detail(std::string& buffer) : text_(buffer) { text_.clear(); }
 
   Detail& text(std::string_view key, std::string_view value) {
     name(key);
@@ -50,9 +51,9 @@ class Detail {
     text_ += ']';
     return *this;
   }
-  std::string done() {
+  std::string_view done() {
     text_ += text_.empty() ? "{}" : "}";
-    return std::move(text_);
+    return text_;
   }
 
  private:
@@ -78,7 +79,7 @@ class Detail {
     text_ += '"';
   }
 
-  std::string text_;
+  std::string& text_;
   std::string_view last_key_;
 };
 
@@ -107,15 +108,25 @@ ChangeEventRecorder::ChangeEventRecorder(tracking::Store& store,
     : store_(store), methodology_(methodology), source_(std::move(source)) {}
 
 void ChangeEventRecorder::append(const char* kind, const std::string& person_id,
-                                 const std::string& occurred_on, std::string detail) {
-  store_.appendEvent({0, kind, person_id, occurred_on, std::move(detail), source_});
+                                 std::string_view occurred_on, std::string_view detail) {
+  // One event object, reused: its strings keep their capacity from event to event.
+  event_.kind.assign(kind);
+  event_.person_id.assign(person_id);
+  event_.occurred_on.assign(occurred_on);
+  event_.detail.assign(detail);
+  event_.source.assign(source_);
+  store_.appendEvent(event_);
 }
 
-std::vector<ChangeEventRecorder::Membership> ChangeEventRecorder::memberships(
+const std::vector<ChangeEventRecorder::Membership>& ChangeEventRecorder::memberships(
     const std::string& person_id) {
-  std::vector<Membership> found;
+  if (cached_.valid && cached_.person_id == person_id) return cached_.list;
+  std::vector<Membership>& found = cached_.list;
+  found.clear();
+  cached_.valid = false;  // until the list is complete (the store may throw)
+  cached_.person_id = person_id;
   const auto birth = store_.personBirthDate(person_id);
-  if (!birth) return found;
+  if (!birth) return found;  // not kept: the child may arrive
   int previous_quarter = INT_MIN;
   for (const auto& outcome : store_.personOutcomes(person_id)) {  // ordered by date
     const auto* rule = methodology_.settings().findOutcomeType(outcome.outcome_type);
@@ -124,9 +135,10 @@ std::vector<ChangeEventRecorder::Membership> ChangeEventRecorder::memberships(
     if (quarter.ordinal() == previous_quarter) continue;
     previous_quarter = quarter.ordinal();
     const int age = tracking::ageOn(*birth, outcome.outcome_date);
-    found.push_back({quarter, outcome.outcome_id, outcome.outcome_date, age,
+    found.push_back({quarter, quarter.name(), outcome.outcome_id, outcome.outcome_date, age,
                      methodology_.followUp(outcome.outcome_date)});
   }
+  cached_.valid = true;
   return found;
 }
 
@@ -135,7 +147,7 @@ std::vector<std::string> ChangeEventRecorder::cohortsFollowing(const std::string
   std::vector<std::string> cohorts;
   for (const auto& membership : memberships(person_id)) {
     if (methodology_.inAgeRange(membership.age) && membership.follow_up.contains(date)) {
-      cohorts.push_back(membership.quarter.name());
+      cohorts.push_back(membership.cohort);
     }
   }
   return cohorts;
@@ -143,6 +155,8 @@ std::vector<std::string> ChangeEventRecorder::cohortsFollowing(const std::string
 
 void ChangeEventRecorder::personApplied(const tracking::PersonRecord& person,
                                         const std::vector<tracking::PersonChange>& changes) {
+  // A new date of birth changes the ages at index.
+  if (!changes.empty() && cached_.person_id == person.person_id) cached_.valid = false;
   for (const auto& change : changes) {
     nlohmann::json detail = {{"field", change.field}, {"old", change.old_value}, {"new", change.new_value}};
     append("person_changed", person.person_id, change.changed_at.substr(0, 10), detail.dump());
@@ -154,7 +168,7 @@ void ChangeEventRecorder::offenceApplied(const tracking::OffenceRecord& offence,
   const auto cohorts = cohortsFollowing(offence.person_id, offence.offence_date);
   const std::string date = isoDate(offence.offence_date);
   append("offence_recorded", offence.person_id, date,
-         Detail()
+         Detail(detail_)
              .boolean("breach", offence.breach)
              .texts("cohorts", cohorts)
              .boolean("in_follow_up", !cohorts.empty())
@@ -164,16 +178,19 @@ void ChangeEventRecorder::offenceApplied(const tracking::OffenceRecord& offence,
 }
 
 void ChangeEventRecorder::outcomeApplied(const tracking::OutcomeRecord& outcome, Applied applied) {
+  // A new outcome joins its child's; a changed one may have left another child.
+  if (applied == Applied::kUpdated ||
+      (applied == Applied::kInserted && cached_.person_id == outcome.person_id)) {
+    cached_.valid = false;
+  }
   if (applied != Applied::kInserted) return;
   const auto* rule = methodology_.settings().findOutcomeType(outcome.outcome_type);
   if (rule == nullptr) return;
   const std::string date = isoDate(outcome.outcome_date);
   // The child's cohort memberships, read once for both events below: recording the first event
   // changes no outcome, so a second read would find the same.
-  std::optional<std::vector<Membership>> found;
   auto membershipsOnce = [&]() -> const std::vector<Membership>& {
-    if (!found) found = memberships(outcome.person_id);
-    return *found;
+    return memberships(outcome.person_id);
   };
   if (rule->proves && !outcome.offence_id.empty()) {
     const auto offence = store_.findOffence(outcome.offence_id);
@@ -182,12 +199,12 @@ void ChangeEventRecorder::outcomeApplied(const tracking::OutcomeRecord& outcome,
       for (const auto& membership : membershipsOnce()) {
         if (methodology_.inAgeRange(membership.age) &&
             membership.follow_up.contains(offence->offence_date)) {
-          cohorts.push_back(membership.quarter.name());
+          cohorts.push_back(membership.cohort);
         }
       }
     }
     append("offence_proven", outcome.person_id, date,
-           Detail()
+           Detail(detail_)
                .texts("cohorts", cohorts)
                .boolean("in_follow_up", !cohorts.empty())
                .text("offence_id", outcome.offence_id)
@@ -207,9 +224,9 @@ void ChangeEventRecorder::outcomeApplied(const tracking::OutcomeRecord& outcome,
       append("data_quality", outcome.person_id, date, detail.dump());
     } else if (methodology_.inAgeRange(membership.age)) {
       append("cohort_entry", outcome.person_id, date,
-             Detail()
+             Detail(detail_)
                  .integer("age_at_index", membership.age)
-                 .text("cohort", membership.quarter.name())
+                 .text("cohort", membership.cohort)
                  .text("follow_up_end", isoDate(membership.follow_up.last_day))
                  .text("index_date", date)
                  .text("outcome_id", outcome.outcome_id)

@@ -75,14 +75,6 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-std::string lowerAscii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 std::string joinQuoted(const std::vector<std::string>& names) {
   std::string joined;
   for (const auto& name : names) {
@@ -102,13 +94,45 @@ Convert conversionOf(std::string_view field) {
   return Convert::kNone;
 }
 
-std::string isoDate(const config::DatePattern::Parts& parts) {
-  return fmt::format("{:04}-{:02}-{:02}", parts.year, parts.month, parts.day);
+// Writes `value` as `width` digits at `at` (the caller checked that it fits).
+void putDigits(std::string& text, std::size_t at, std::size_t width, unsigned value) {
+  for (std::size_t i = width; i-- > 0; value /= 10) {
+    text[at + i] = static_cast<char>('0' + value % 10);
+  }
 }
 
-std::string isoDateTime(const config::DatePattern::Parts& parts) {
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", parts.year, parts.month, parts.day,
-                     parts.hour, parts.minute, parts.second);
+bool fitsTwoDigits(const config::DatePattern::Parts& parts) {
+  return parts.month < 100 && parts.day < 100 && parts.hour >= 0 && parts.hour < 100 &&
+         parts.minute >= 0 && parts.minute < 100 && parts.second >= 0 && parts.second < 100;
+}
+
+// YYYY-MM-DD into `out`, as fmt's "{:04}-{:02}-{:02}" writes it; by hand, as every date of every
+// row of an export passes here.
+void isoDate(const config::DatePattern::Parts& parts, std::string& out) {
+  if (parts.year < 0 || parts.year > 9999 || !fitsTwoDigits(parts)) {
+    out = fmt::format("{:04}-{:02}-{:02}", parts.year, parts.month, parts.day);
+    return;
+  }
+  out.assign("0000-00-00");
+  putDigits(out, 0, 4, static_cast<unsigned>(parts.year));
+  putDigits(out, 5, 2, parts.month);
+  putDigits(out, 8, 2, parts.day);
+}
+
+// YYYY-MM-DDTHH:MM:SSZ into `out`, likewise.
+void isoDateTime(const config::DatePattern::Parts& parts, std::string& out) {
+  if (parts.year < 0 || parts.year > 9999 || !fitsTwoDigits(parts)) {
+    out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", parts.year, parts.month, parts.day,
+                      parts.hour, parts.minute, parts.second);
+    return;
+  }
+  out.assign("0000-00-00T00:00:00Z");
+  putDigits(out, 0, 4, static_cast<unsigned>(parts.year));
+  putDigits(out, 5, 2, parts.month);
+  putDigits(out, 8, 2, parts.day);
+  putDigits(out, 11, 2, static_cast<unsigned>(parts.hour));
+  putDigits(out, 14, 2, static_cast<unsigned>(parts.minute));
+  putDigits(out, 17, 2, static_cast<unsigned>(parts.second));
 }
 
 // The codes of a value map as a message lists them (at most a dozen).
@@ -162,6 +186,10 @@ struct ExportReader::Plan {
   bool wide = false;
   bool hint_encoding = false;  // suggest windows-1252 when a row is not UTF-8
   std::vector<std::string> values = std::vector<std::string>(slotNames().size());
+  std::string code;  // a value being looked up in a value map, lower-cased
+  // Slots of the fields only an offence / only an outcome has (wide rows).
+  std::vector<std::size_t> offence_only;
+  std::vector<std::size_t> outcome_only;
 };
 
 ExportReader::ExportReader(std::istream& in, std::string file_name,
@@ -312,6 +340,8 @@ bool ExportReader::planProfile(const std::vector<std::string>& header_names) {
   Plan& plan = *plan_;
   plan.entry = chosen;
   plan.wide = chosen->layout == config::ExportLayout::kWide;
+  for (std::string_view field : kOffenceOnly) plan.offence_only.push_back(slotOf(field));
+  for (std::string_view field : kOutcomeOnly) plan.outcome_only.push_back(slotOf(field));
   plan.hint_encoding = profile.encoding == config::TextEncoding::kUtf8;
   std::vector<std::string> missing;
   for (const auto& [field, source] : chosen->fields) {
@@ -407,7 +437,12 @@ void ExportReader::mapRow(MappedRow& row) {
     value.assign(trim(record_.fields[slot.column]));
     if (entry == nullptr || value.empty()) continue;
     if (slot.values != nullptr) {
-      auto code = slot.values->codes.find(lowerAscii(value));
+      // Matched ignoring case, through a lower-cased copy kept from row to row.
+      plan.code.assign(value);
+      for (char& c : plan.code) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      }
+      auto code = slot.values->codes.find(plan.code);
       if (code != slot.values->codes.end()) {
         value = code->second;
         continue;  // a mapped value is canonical as it stands
@@ -420,15 +455,15 @@ void ExportReader::mapRow(MappedRow& row) {
     }
     if (slot.convert == Convert::kDate) {
       if (auto parts = entry->date_format.match(value)) {
-        value = isoDate(*parts);
+        isoDate(*parts, value);
       } else {
         problem(slot, fmt::format("not a date in the form {}", entry->date_format.text()));
       }
     } else if (slot.convert == Convert::kDateTime && entry->datetime_format) {
       if (auto parts = entry->datetime_format->match(value)) {
-        value = isoDateTime(*parts);
+        isoDateTime(*parts, value);
       } else if (auto day = entry->date_format.match(value)) {
-        value = isoDateTime(*day);
+        isoDateTime(*day, value);
       } else {
         problem(slot, fmt::format("not a date-time in the form {} (or a date {})",
                                   entry->datetime_format->text(), entry->date_format.text()));
@@ -453,16 +488,15 @@ void ExportReader::mapRow(MappedRow& row) {
   bool offence = true;
   bool outcome = false;
   if (plan.wide) {
-    auto anyFrom = [&](const auto& fields) {
-      return std::any_of(fields.begin(), fields.end(), [&](std::string_view field) {
-        const std::size_t i = slotOf(field);
+    auto anyFrom = [&](const std::vector<std::size_t>& slots) {
+      return std::any_of(slots.begin(), slots.end(), [&](std::size_t i) {
         return plan.slots[i].used && plan.slots[i].source == FieldSource::Kind::kColumn &&
                !plan.values[i].empty();
       });
     };
-    outcome = anyFrom(kOutcomeOnly);
+    outcome = anyFrom(plan.outcome_only);
     // A row with an outcome and no offence at all is an outcome of its own (a release).
-    offence = anyFrom(kOffenceOnly) || !outcome;
+    offence = anyFrom(plan.offence_only) || !outcome;
   }
   // The records of a reused MappedRow are reused too, so that steady-state reading keeps the
   // strings' capacity instead of allocating every field of every row.
