@@ -34,11 +34,40 @@ const std::vector<CommandSpec>& commands() {
       {"run", "run the service: take sources, evaluate, send (foreground, for systemd)", "[--once]",
        {{"once", nullptr, "run one full cycle and exit"}},
        runService},
-      {"import", "import canonical people, offences and outcomes CSV files",
-       "[--kind KIND] FILE... | --retry-rejected",
+      {"import", "import canonical people, offences and outcomes CSV files, or a tracking sheet's actions",
+       "[--kind KIND] FILE... | --retry-rejected | actions FILE [--by WHO] [--dry-run]",
        {{"kind", "KIND", "people, offences or outcomes, for every file (default: from the header)"},
-        {"retry-rejected", nullptr, "validate the stored rejected rows again and take those that pass"}},
+        {"retry-rejected", nullptr, "validate the stored rejected rows again and take those that pass"},
+        {"by", "WHO", "actions: who records them (default: $SUDO_USER or $USER)"},
+        {"dry-run", nullptr, "actions: check and count, record nothing"}},
        runImport},
+      {"action", "record, update, close and list the actions decided for children; their history",
+       "add --person ID --description TEXT --owner EMAIL [--due DATE] [--notes TEXT] | "
+       "update ID [--description TEXT] [--owner EMAIL] [--due DATE|none] [--notes TEXT] "
+       "[--status S] | done ID [--note TEXT] | cancel ID [--note TEXT] | "
+       "list [--owner EMAIL] [--person ID] [--status S|all] [--overdue] [--as-of DATE] | "
+       "history ID [--format table|json|csv]",
+       {{"person", "ID", "the child (add; list)"},
+        {"description", "TEXT", "what is to be done (add, update)"},
+        {"owner", "EMAIL", "who does it: the caseworker's e-mail address (add, update; list)"},
+        {"due", "DATE", "due date, YYYY-MM-DD or dd/mm/yyyy; none clears it (add, update)"},
+        {"notes", "TEXT", "notes, replacing the action's notes (add, update)"},
+        {"status", "STATUS", "open, done or cancelled (update); also all (list; default open)"},
+        {"note", "TEXT", "added to the action's notes (done, cancel)"},
+        {"overdue", nullptr, "only open actions due before --as-of (list)"},
+        {"as-of", "DATE", "the day overdue is judged on (list; default today)"},
+        {"by", "WHO", "who records this (default: $SUDO_USER or $USER, else cli)"},
+        {"format", "FORMAT", "table (default), json or csv (list, history)"}},
+       runAction},
+      {"review", "record that a child was reviewed (resets days_since_review), list reviews",
+       "record --person ID [--note TEXT] [--on DATE] [--by WHO] | list [--person ID] "
+       "[--format table|json|csv]",
+       {{"person", "ID", "the child reviewed (record; list)"},
+        {"note", "TEXT", "what was decided or noticed (record)"},
+        {"on", "DATE", "the day of the review, YYYY-MM-DD or dd/mm/yyyy (record; default today)"},
+        {"by", "WHO", "who records this (default: $SUDO_USER or $USER, else cli)"},
+        {"format", "FORMAT", "table (default), json or csv (list)"}},
+       runReview},
       {"report", "print cohorts, performance, members, warnings or rejected rows",
        "cohorts|performance|members|warnings|rejected [--cohort 2025Q1 | --year 2024/25] "
        "[--as-of YYYY-MM-DD] [--format table|json|csv]",
@@ -117,7 +146,8 @@ void printOverview(std::ostream& out) {
          "Live tracking of proven reoffending for youth offending teams.\n\nCommands:\n";
   for (const auto& spec : commands()) out << "  " << std::string(spec.name).append(14 - std::string_view(spec.name).size(), ' ') << spec.summary << '\n';
   out << "\nRun 'cohortwatch COMMAND --help' for a command's options.\n"
-         "Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.\n";
+         "Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error, 3 import actions\n"
+         "took the good rows of a sheet but rejected some.\n";
 }
 
 void printCommandHelp(const CommandSpec& spec, std::ostream& out) {

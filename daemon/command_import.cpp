@@ -8,6 +8,14 @@
 namespace cohortwatch::daemon {
 
 int runImport(Invocation& invocation) {
+  if (!invocation.arguments.empty() && invocation.arguments.front() == "actions") {
+    return runImportActions(invocation);
+  }
+  for (const char* option : {"by", "dry-run"}) {
+    if (invocation.has(option)) {
+      throw UsageError(std::string("--") + option + " is for 'import actions FILE' only");
+    }
+  }
   const bool retry = invocation.has("retry-rejected");
   if (invocation.arguments.empty() && !retry) throw UsageError("name at least one FILE to import");
   std::optional<connectors::RecordKind> kind;

@@ -19,6 +19,12 @@ int runRules(Invocation& invocation);      // rules check|test
 int runAnalyse(Invocation& invocation);    // analyse retrospective
 int runOutbox(Invocation& invocation);     // outbox list|show|retry|purge|send-test
 int runProduce(Invocation& invocation);    // produce SCHEDULE
+int runAction(Invocation& invocation);     // action add|update|done|cancel|list|history
+int runReview(Invocation& invocation);     // review record|list
+int runImportActions(Invocation& invocation);  // import actions FILE (from runImport)
+
+// `import actions`: the good rows were taken, some rows were rejected (printed on stderr).
+inline constexpr int kExitRowsRejected = 3;
 
 // --format (table by default; html only where the command offers it).
 reports::Format formatOption(const Invocation& invocation, bool allow_html = false);

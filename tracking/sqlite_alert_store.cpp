@@ -43,7 +43,7 @@ class SqliteAlertStore final : public AlertStore {
     return guard("read open actions", [&] {
       std::vector<OpenAction> actions;
       auto& st = statement(
-          "SELECT a.id, p.person_id, a.description, a.owner, a.due_on FROM actions a "
+          "SELECT a.id, p.person_id, a.description, a.owner, a.due_on, a.notes FROM actions a "
           "JOIN people p ON p.id = a.person_ref WHERE a.status = 'open' ORDER BY a.id");
       while (st.executeStep()) {
         OpenAction action;
@@ -52,6 +52,7 @@ class SqliteAlertStore final : public AlertStore {
         action.description = st.getColumn(2).getString();
         action.owner = st.getColumn(3).getString();
         if (!st.getColumn(4).isNull()) action.due_on = Date::parse(st.getColumn(4).getString());
+        action.notes = textOr(st.getColumn(5));
         actions.push_back(std::move(action));
       }
       return actions;

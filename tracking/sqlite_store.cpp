@@ -24,6 +24,7 @@
 #include <unordered_map>
 
 #include "tracking/sqlite_alert_store.h"
+#include "tracking/sqlite_casework_store.h"
 #include "tracking/sqlite_schema.h"
 #include "tracking/store.h"
 
@@ -654,6 +655,7 @@ class SqliteStore final : public Store {
   }
 
   AlertStore& alerting() override { return *alerting_; }
+  CaseworkStore& casework() override { return *casework_; }
 
   StoreCounts counts() override {
     return guard("count records", [&] {
@@ -1263,6 +1265,7 @@ class SqliteStore final : public Store {
   std::string now_text_;
   std::unordered_map<const char*, std::unique_ptr<Prepared>> statements_;
   std::unique_ptr<AlertStore> alerting_ = makeSqliteAlertStore(db_, path_);
+  std::unique_ptr<CaseworkStore> casework_ = makeSqliteCaseworkStore(db_, path_);
 };
 
 }  // namespace

@@ -106,6 +106,8 @@ struct OpenAction {
   std::string description;
   std::string owner;
   std::optional<Date> due_on;
+  std::string notes;
+  std::string status = "open";  // openActions() returns open ones only
 };
 
 // An alert rule that fired for a child. `subject` is what it is about beyond the child (a cohort
@@ -202,6 +204,95 @@ class AlertStore {
   virtual void recordSlot(std::string_view schedule, std::string_view slot_utc) = 0;
 };
 
+// Casework (issue 8): actions decided for a child at a review meeting, every change to them, and
+// the reviews themselves. An action's status is open, done or cancelled; its owner an e-mail
+// address. Persons are named by person_id and must exist (UnknownPersonError otherwise).
+struct Action {
+  long id = 0;  // assigned by the store
+  std::string person_id;
+  std::string description;
+  std::string owner;
+  std::optional<Date> due_on;
+  std::string status = "open";
+  std::string notes;
+  std::string recorded_by;
+  std::string recorded_at;  // ISO 8601 UTC, set by the store
+  std::string updated_at;   // ISO 8601 UTC, set by the store on every change
+};
+
+// One changed field of an action (description, owner, due_on, notes, status): old -> new.
+struct ActionChange {
+  long action_id = 0;
+  std::string field;
+  std::string old_value;  // empty for a value that was not set
+  std::string new_value;
+  std::string changed_by;
+  std::string changed_at;  // ISO 8601 UTC, set by the store
+};
+
+// The fields an update sets; those left nullopt stay as they are. `due_on` holding nullopt
+// clears the due date.
+struct ActionUpdate {
+  std::optional<std::string> description;
+  std::optional<std::string> owner;
+  std::optional<std::optional<Date>> due_on;
+  std::optional<std::string> notes;
+  std::optional<std::string> status;
+};
+
+// Which actions to list; empty strings match everything. `overdue_on`: only open actions due
+// before that day.
+struct ActionFilter {
+  std::string owner;  // matched ignoring ASCII case
+  std::string person_id;
+  std::string status;  // open, done, cancelled, or empty for all
+  std::optional<Date> overdue_on;
+};
+
+struct Review {
+  long id = 0;  // assigned by the store
+  std::string person_id;
+  Date reviewed_on;
+  std::string note;
+  std::string recorded_by;
+  std::string recorded_at;  // ISO 8601 UTC, set by the store
+};
+
+// A person_id the store does not know, e.g. an action for a child never imported.
+class UnknownPersonError : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
+// The casework side of the store. All writes join the caller's Transaction.
+class CaseworkStore {
+ public:
+  virtual ~CaseworkStore() = default;
+
+  // The child's stored attributes (their caseworker, say); nullopt for an unknown person_id.
+  virtual std::optional<PersonDetails> person(std::string_view person_id) = 0;
+
+  // Adds an action (status, notes and due date as given) and returns its id. Throws
+  // UnknownPersonError for an unknown child, StoreError for a status other than open, done or
+  // cancelled.
+  virtual long addAction(const Action& action) = 0;
+  // Applies the fields of `update` that differ from the stored ones, records each in the
+  // action's history with `changed_by`, bumps updated_at, and returns the changes (empty when
+  // nothing differed). Throws StoreError for an unknown action or status.
+  virtual std::vector<ActionChange> updateAction(long id, const ActionUpdate& update,
+                                                 std::string_view changed_by) = 0;
+  virtual std::optional<Action> action(long id) = 0;
+  // Matching actions, by due date (undated last), then id.
+  virtual std::vector<Action> actions(const ActionFilter& filter) = 0;
+  // Every change of one action, oldest first.
+  virtual std::vector<ActionChange> actionHistory(long id) = 0;
+
+  // Records a review of the child on that day; returns its id. Throws UnknownPersonError.
+  virtual long recordReview(const Review& review) = 0;
+  // Reviews of one child (every child when person_id is empty), newest first.
+  virtual std::vector<Review> reviews(std::string_view person_id) = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -250,6 +341,7 @@ class Store {
 
   // Alerts, the outbox and casework, on the same database and transactions.
   virtual AlertStore& alerting() = 0;
+  virtual CaseworkStore& casework() = 0;
 };
 
 // Opens (creating with mode 0600 if needed) and migrates the SQLite store at settings.path.
