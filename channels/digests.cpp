@@ -10,6 +10,7 @@
 
 #include "channels/alert_messages.h"
 #include "reports/table.h"
+#include "rules/review_list.h"
 
 namespace cohortwatch::channels {
 
@@ -18,8 +19,6 @@ namespace {
 namespace mustache = kainjow::mustache;
 
 constexpr int kReviewListInBody = 50;
-constexpr int kFollowUpEndingDays = 28;
-constexpr int kNotReviewedDays = 42;
 constexpr int kReminderDays = 7;
 
 mustache::data flag(bool value) {
@@ -34,24 +33,14 @@ std::string safeCell(const std::string& text) {
   return text;
 }
 
-struct Reviewed {
-  std::size_t row = 0;
-  double priority = 0.0;
-  std::vector<std::string> reasons;
-};
+using rules::ReviewItem;
 
+// What every document needs: the people by id and the review list.
 class Context {
  public:
-  explicit Context(const DigestInputs& inputs) : in(inputs) {
+  explicit Context(const DigestInputs& inputs)
+      : in(inputs), review(inputs.table, inputs.focus, inputs.settings) {
     for (const auto& person : in.people) people.emplace(person.person_id, &person);
-    for (const auto& group : in.settings.focus_groups) group_names.emplace(group.id, group.name);
-    for (const auto& rule : in.settings.alerts) rule_names.emplace(rule.id, &rule);
-    for (std::size_t i = 0; i < in.table.members.size(); ++i) {
-      const auto& member = in.table.members[i];
-      if (member.cohort_status == tracking::CohortStatus::kComplete) continue;
-      // A child's latest running membership stands for the child on the lists.
-      latest[member.person_id] = i;
-    }
   }
 
   std::string child(std::string_view person_id, config::IdentifyBy identify) const {
@@ -60,74 +49,12 @@ class Context {
     return identifyChild(identify, *it->second);
   }
 
-  // The review list: children in a focus group or alerted about, by priority.
-  std::vector<Reviewed> reviewList(std::string_view only_caseworker = {}) const {
-    std::map<std::size_t, Reviewed> rows;
-    const auto entry = [&](std::size_t row) -> Reviewed& {
-      auto& item = rows[row];
-      item.row = row;
-      return item;
-    };
-    for (const auto& [person_id, row] : latest) {
-      const auto& focus = in.focus[row];
-      if (focus.groups.empty()) continue;
-      auto& item = entry(row);
-      item.priority += focus.weight;
-      std::string groups;
-      for (auto id : focus.groups) {
-        auto name = group_names.find(std::string(id));
-        groups += (groups.empty() ? "" : ", ") + (name != group_names.end() ? name->second : std::string(id));
-      }
-      item.reasons.push_back("focus: " + groups);
-    }
-    for (const auto& alert : in.alerts) {
-      auto it = latest.find(alert.person_id);
-      if (it == latest.end()) continue;
-      auto& item = entry(it->second);
-      auto rule = rule_names.find(alert.rule_id);
-      const double weight = rule != rule_names.end() ? rules::severityWeight(rule->second->severity) : 1.0;
-      item.priority += weight;
-      item.reasons.push_back(fmt::format("{} ({})", rule != rule_names.end() ? rule->second->name : alert.rule_id,
-                                         alert.fired_on.toString()));
-    }
-    std::vector<Reviewed> list;
-    for (auto& [row, item] : rows) {
-      const auto& member = in.table.members[row];
-      if (!only_caseworker.empty() && member.caseworker != only_caseworker) continue;
-      if (member.pending_offences > 0) {
-        item.reasons.push_back(fmt::format("{} pending offence(s)", member.pending_offences));
-      }
-      if (member.days_to_follow_up_end >= 0 && member.days_to_follow_up_end <= kFollowUpEndingDays) {
-        item.reasons.push_back(fmt::format("follow-up ends {}", member.follow_up.last_day.toString()));
-      }
-      const int since_review = member.last_review ? member.last_review->daysUntil(in.table.as_of)
-                                                  : member.days_since_index;
-      if (since_review >= kNotReviewedDays) {
-        item.reasons.push_back(member.last_review
-                                   ? fmt::format("not reviewed for {} days", since_review)
-                                   : fmt::format("never reviewed ({} days in the cohort)", since_review));
-      }
-      list.push_back(std::move(item));
-    }
-    std::stable_sort(list.begin(), list.end(), [&](const Reviewed& a, const Reviewed& b) {
-      if (a.priority != b.priority) return a.priority > b.priority;
-      return in.table.members[a.row].person_id < in.table.members[b.row].person_id;
-    });
-    return list;
-  }
+  const std::map<std::string_view, std::size_t>& latest() const { return review.latest(); }
 
   const DigestInputs& in;
+  rules::ReviewList review;
   std::unordered_map<std::string_view, const tracking::PersonDetails*> people;
-  std::map<std::string, std::string> group_names;
-  std::map<std::string, const config::AlertRuleSettings*> rule_names;
-  std::map<std::string_view, std::size_t> latest;  // person -> latest running membership
 };
-
-std::string joined(const std::vector<std::string>& items) {
-  std::string text;
-  for (const auto& item : items) text += (text.empty() ? "" : "; ") + item;
-  return text;
-}
 
 const config::NationalAverage* nationalFor(const config::Settings& settings, const std::string& quarter) {
   for (const auto& average : settings.national) {
@@ -170,7 +97,7 @@ mustache::data cohortSummary(const DigestInputs& in) {
   return list;
 }
 
-std::string reviewCsv(const Context& context, const std::vector<Reviewed>& list,
+std::string reviewCsv(const Context& context, const std::vector<ReviewItem>& list,
                       config::IdentifyBy identify) {
   std::string csv = "rank,child,cohort,priority,index_date,follow_up_end,pending_offences,"
                     "proven_reoffences,caseworker,reasons\r\n";
@@ -187,7 +114,7 @@ std::string reviewCsv(const Context& context, const std::vector<Reviewed>& list,
         std::to_string(member.pending_offences),
         std::to_string(member.proven_reoffences),
         std::string(member.caseworker),
-        joined(item.reasons)};
+        rules::joinReasons(item.reasons)};
     for (std::size_t i = 0; i < cells.size(); ++i) {
       csv += (i ? "," : "") + reports::csvField(safeCell(cells[i]));
     }
@@ -196,7 +123,7 @@ std::string reviewCsv(const Context& context, const std::vector<Reviewed>& list,
   return csv;
 }
 
-mustache::data reviewRows(const Context& context, const std::vector<Reviewed>& list,
+mustache::data reviewRows(const Context& context, const std::vector<ReviewItem>& list,
                           config::IdentifyBy identify, std::size_t limit) {
   mustache::data rows{mustache::data::type::list};
   for (std::size_t i = 0; i < list.size() && i < limit; ++i) {
@@ -206,7 +133,7 @@ mustache::data reviewRows(const Context& context, const std::vector<Reviewed>& l
     row.set("child", context.child(member.person_id, identify));
     row.set("cohort", std::string(member.cohort_name));
     row.set("priority", fmt::format("{:.1f}", list[i].priority));
-    row.set("reasons", joined(list[i].reasons));
+    row.set("reasons", rules::joinReasons(list[i].reasons));
     rows.push_back(row);
   }
   return rows;
@@ -228,12 +155,12 @@ EmailContent render(const Templates& templates, const std::string& kind, const m
 Digest managerDigest(const Templates& templates, const DigestInputs& in) {
   const Context context(in);
   const auto identify = in.settings.privacy.identify_by;
-  const auto list = context.reviewList();
+  const auto list = context.review.build(in.alerts);
 
   mustache::data entrants{mustache::data::type::list};
   long entrant_count = 0;
   const tracking::Date since = in.previous.value_or(in.table.as_of.addDays(-7));
-  for (const auto& [person_id, row] : context.latest) {
+  for (const auto& [person_id, row] : context.latest()) {
     const auto& member = in.table.members[row];
     if (member.index_date <= since) continue;
     mustache::data item;
@@ -332,16 +259,13 @@ Digest caseworkerReminders(const Templates& templates, const DigestInputs& in,
   // they are, nobody else's.
   std::vector<tracking::AlertRecord> own;
   for (const auto& alert : in.alerts) {
-    auto it = context.latest.find(alert.person_id);
-    if (it != context.latest.end() && in.table.members[it->second].caseworker == caseworker) {
+    auto it = context.latest().find(alert.person_id);
+    if (it != context.latest().end() && in.table.members[it->second].caseworker == caseworker) {
       own.push_back(alert);
     }
   }
-  DigestInputs mine = in;
-  mine.alerts = own;
-  const Context own_context(mine);
-  auto flagged = own_context.reviewList(caseworker);
-  std::erase_if(flagged, [&](const Reviewed& item) {
+  auto flagged = context.review.build(own, caseworker);
+  std::erase_if(flagged, [&](const ReviewItem& item) {
     return std::none_of(own.begin(), own.end(), [&](const auto& alert) {
       return alert.person_id == in.table.members[item.row].person_id;
     });
@@ -354,7 +278,7 @@ Digest caseworkerReminders(const Templates& templates, const DigestInputs& in,
   data.set("has_actions", flag(action_count > 0));
   data.set("actions", actions);
   data.set("has_flagged", flag(!flagged.empty()));
-  data.set("flagged", reviewRows(own_context, flagged, identify, flagged.size()));
+  data.set("flagged", reviewRows(context, flagged, identify, flagged.size()));
   Digest digest;
   digest.email = render(templates, "reminder", data);
   digest.children = static_cast<long>(flagged.size());

@@ -6,8 +6,8 @@
 // The manager digest: the cohorts being tracked (live binary rate against the national average);
 // the children to review, ordered by priority (focus-group weights plus the severity of their
 // alerts), each with the reasons (focus groups, alerts since the last digest, pending offences,
-// follow-up ending within 28 days, not reviewed for 42 days or more); new cohort entrants since
-// the last digest; open and overdue actions by owner. The review list is attached as CSV.
+// follow-up ending within 28 days, not reviewed for 42 days or more: rules/review_list.h); new
+// cohort entrants since the last digest; open and overdue actions by owner. The review list is attached as CSV.
 // A caseworker's reminders hold only their own actions (due within 7 days, or overdue) and their
 // own children flagged since the last reminders: never another caseworker's.
 #pragma once

@@ -1,0 +1,69 @@
+// The review list: which children in running cohorts deserve a look at the next review meeting,
+// in which order, and why. Shared by the manager digest, the caseworker reminders and the
+// tracking sheet, so that all three agree.
+//
+// A child is on the list when they fall in a focus group or an alert was raised about them (the
+// alerts given, e.g. those waiting for a digest). Priority = the weights of their focus groups +
+// the severity weight of each alert (rules::severityWeight). Reasons, in this order: "focus:
+// GROUP, GROUP", each alert "RULE NAME (fired on)", "N pending offence(s)", "follow-up ends
+// DATE" (within 28 days), "not reviewed for N days" / "never reviewed (N days in the cohort)"
+// (42 days or more). Ties are broken by person id. A child's latest running membership stands
+// for the child.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/settings.h"
+#include "rules/member_facts.h"
+#include "rules/rule_set.h"
+#include "tracking/store.h"
+
+namespace cohortwatch::rules {
+
+inline constexpr int kFollowUpEndingDays = 28;
+inline constexpr int kNotReviewedDays = 42;
+
+struct ReviewItem {
+  std::size_t row = 0;  // into MemberTable::members
+  double priority = 0.0;
+  std::vector<std::string> reasons;
+};
+
+class ReviewList {
+ public:
+  // `focus` is in the table's order (RuleSet::focus). All arguments must outlive the list.
+  ReviewList(const MemberTable& table, const std::vector<MemberFocus>& focus,
+             const config::Settings& settings);
+
+  // The children to review, by priority (highest first); only `caseworker`'s children when it is
+  // not empty.
+  std::vector<ReviewItem> build(std::span<const tracking::AlertRecord> alerts,
+                                std::string_view caseworker = {}) const;
+
+  // The priority and reasons of the member in `row` (whether or not it would make the list).
+  ReviewItem assess(std::size_t row, std::span<const tracking::AlertRecord> alerts) const;
+
+  // Each child's latest running membership: person id -> row.
+  const std::map<std::string_view, std::size_t>& latest() const { return latest_; }
+
+ private:
+  void addFocus(ReviewItem& item) const;
+  void addAlert(ReviewItem& item, const tracking::AlertRecord& alert) const;
+  void addCircumstances(ReviewItem& item) const;
+
+  const MemberTable& table_;
+  const std::vector<MemberFocus>& focus_;
+  std::map<std::string, std::string, std::less<>> group_names_;
+  std::map<std::string, const config::AlertRuleSettings*, std::less<>> rules_;
+  std::map<std::string_view, std::size_t> latest_;
+};
+
+// "a; b; c"
+std::string joinReasons(const std::vector<std::string>& reasons);
+
+}  // namespace cohortwatch::rules
