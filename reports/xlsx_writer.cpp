@@ -59,8 +59,8 @@ void writeCell(lxw_worksheet* worksheet, lxw_row_t row, lxw_col_t col, const She
                                                              : nullptr;
     check(worksheet_write_number(worksheet, row, col, *number, format), file, where);
   } else if (const auto* date = std::get_if<tracking::Date>(&cell)) {
-    lxw_datetime datetime{date->year(), static_cast<int>(date->month()),
-                          static_cast<int>(date->day()), 0, 0, 0.0};
+    lxw_datetime datetime{
+        date->year(), static_cast<int>(date->month()), static_cast<int>(date->day()), 0, 0, 0.0};
     check(worksheet_write_datetime(worksheet, row, col, &datetime, formats.date), file, where);
   }
 }
@@ -69,7 +69,8 @@ void writeCell(lxw_worksheet* worksheet, lxw_row_t row, lxw_col_t col, const She
 class TemporaryFile {
  public:
   TemporaryFile() {
-    std::string name = (std::filesystem::temp_directory_path() / "cohortwatch-sheet-XXXXXX").string();
+    std::string name =
+        (std::filesystem::temp_directory_path() / "cohortwatch-sheet-XXXXXX").string();
     const int fd = ::mkstemp(name.data());  // created 0600: it holds children's data
     if (fd < 0) {
       throw XlsxError(fmt::format("cannot create a temporary file for a workbook in {}",
@@ -104,12 +105,14 @@ std::string csvCell(const SheetCell& cell, SheetColumnKind kind) {
 
 void checkShape(const Worksheet& sheet, const std::filesystem::path& file) {
   if (sheet.columns.empty()) {
-    throw XlsxError(fmt::format("cannot write the workbook {}: the sheet has no columns", file.string()));
+    throw XlsxError(
+        fmt::format("cannot write the workbook {}: the sheet has no columns", file.string()));
   }
   for (std::size_t i = 0; i < sheet.rows.size(); ++i) {
     if (sheet.rows[i].size() > sheet.columns.size()) {
-      throw XlsxError(fmt::format("cannot write the workbook {}: row {} has {} cells for {} columns",
-                                  file.string(), i + 2, sheet.rows[i].size(), sheet.columns.size()));
+      throw XlsxError(
+          fmt::format("cannot write the workbook {}: row {} has {} cells for {} columns",
+                      file.string(), i + 2, sheet.rows[i].size(), sheet.columns.size()));
     }
   }
 }

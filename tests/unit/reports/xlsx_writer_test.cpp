@@ -24,7 +24,9 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-tracking::Date day(const char* text) { return *tracking::Date::parse(text); }
+tracking::Date day(const char* text) {
+  return *tracking::Date::parse(text);
+}
 
 class ScratchFolder {
  public:
