@@ -63,38 +63,111 @@ const config::NationalAverage* nationalFor(const config::Settings& settings, con
   return nullptr;
 }
 
-mustache::data cohortSummary(const DigestInputs& in) {
-  struct Tally {
-    long members = 0, reoffenders = 0;
-    std::string status;
-  };
-  std::map<std::string, Tally> cohorts;
+double ratePercent(long reoffenders, long members) {
+  return members > 0 ? 100.0 * static_cast<double>(reoffenders) / static_cast<double>(members) : 0.0;
+}
+
+// "3 new reoffenders", "1 new member", "2 fewer members" (after a correction at the source).
+std::string countChange(long change, std::string_view singular, std::string_view plural) {
+  const long size = change < 0 ? -change : change;
+  return fmt::format("{} {} {}", size, change < 0 ? "fewer" : "new", size == 1 ? singular : plural);
+}
+
+// What changed in a cohort since the last digest, in words.
+std::string changeSince(const tracking::CohortFigures& now, const tracking::DigestSnapshot* last) {
+  if (last == nullptr) return "first digest";
+  const auto then = std::find_if(last->cohorts.begin(), last->cohorts.end(),
+                                 [&](const auto& figures) { return figures.cohort == now.cohort; });
+  if (then == last->cohorts.end()) return "not in the last digest";
+  const long reoffenders = now.reoffenders - then->reoffenders;
+  const long members = now.members - then->members;
+  const double points =
+      ratePercent(now.reoffenders, now.members) - ratePercent(then->reoffenders, then->members);
+  if (reoffenders == 0 && members == 0 && now.reoffences == then->reoffences) return "no change";
+  return fmt::format("{:+.1f} pp, {}, {}", points, countChange(reoffenders, "reoffender", "reoffenders"),
+                     countChange(members, "member", "members"));
+}
+
+// The cohorts being tracked (recruiting, following up or waiting), each with its live binary
+// rate, the national average and the change since the last digest; `figures` receives them.
+mustache::data cohortSummary(const DigestInputs& in, std::vector<tracking::CohortFigures>& figures) {
+  std::map<std::string, std::pair<tracking::CohortFigures, std::string>> cohorts;  // and status
   for (const auto& member : in.table.members) {
     if (member.cohort_status == tracking::CohortStatus::kComplete ||
         member.cohort_status == tracking::CohortStatus::kNotStarted) {
       continue;
     }
-    auto& tally = cohorts[std::string(member.cohort_name)];
+    auto& [tally, status] = cohorts[std::string(member.cohort_name)];
     ++tally.members;
     if (member.reoffended()) ++tally.reoffenders;
-    tally.status = std::string(tracking::toString(member.cohort_status));
+    tally.reoffences += member.proven_reoffences;
+    status = std::string(tracking::toString(member.cohort_status));
   }
   mustache::data list{mustache::data::type::list};
-  for (const auto& [name, tally] : cohorts) {
-    const double rate = tally.members > 0 ? 100.0 * static_cast<double>(tally.reoffenders) /
-                                                static_cast<double>(tally.members)
-                                          : 0.0;
+  for (auto& [name, entry] : cohorts) {
+    auto& [tally, status] = entry;
+    tally.cohort = name;
     mustache::data row;
     row.set("cohort", name);
-    row.set("status", tally.status);
+    row.set("status", status);
     row.set("members", std::to_string(tally.members));
     row.set("reoffenders", std::to_string(tally.reoffenders));
-    row.set("rate", fmt::format("{:.1f}%", rate));
+    row.set("rate", fmt::format("{:.1f}%", ratePercent(tally.reoffenders, tally.members)));
     const auto* national = nationalFor(in.settings, name);
     row.set("national", national ? fmt::format("{:.1f}%", national->binary_rate) : std::string("not configured"));
+    row.set("change", changeSince(tally, in.last_digest));
     list.push_back(row);
+    figures.push_back(tally);
   }
   return list;
+}
+
+// The data-quality warnings of the running cohorts, counted by kind, in words. Warnings about
+// codes and index events under the minimum age (whose child is in no cohort) always count.
+struct WarningCounts {
+  mustache::data lines{mustache::data::type::list};
+  long asking_for_action = 0;  // all but children turning 18
+};
+
+mustache::data line(std::string text) {
+  mustache::data item;
+  item.set("line", std::move(text));
+  return item;
+}
+
+// The lines of the data-quality section (one list, so that the templates need no sections that
+// can be skipped: kainjow leaves a blank line for a skipped section after a shown one).
+WarningCounts warningCounts(const Context& context) {
+  using tracking::WarningKind;
+  std::map<WarningKind, long> counts;
+  for (const auto& warning : context.in.warnings) {
+    const bool running = context.latest().contains(warning.person_id);
+    if (warning.kind == WarningKind::kUnknownOutcomeType ||
+        warning.kind == WarningKind::kUnderAgeIndexEvent || running) {
+      ++counts[warning.kind];
+    }
+  }
+  const auto words = [](WarningKind kind) -> std::string_view {
+    switch (kind) {
+      case WarningKind::kUnderAgeIndexEvent: return "index event(s) under the minimum age (a data error)";
+      case WarningKind::kOffenceWithoutOutcome: return "offence(s) still without an outcome long after the offence";
+      case WarningKind::kUnknownOutcomeType: return "outcome type(s) stored but not in the methodology table";
+      case WarningKind::kTurns18InFollowUp:
+        return "child(ren) turning 18 during follow-up (later offending may be missing from youth records)";
+    }
+    return "other warning(s)";
+  };
+  WarningCounts result;
+  for (const auto& [kind, count] : counts) {
+    result.lines.push_back(line(fmt::format("{} {}", count, words(kind))));
+    if (kind != WarningKind::kTurns18InFollowUp) result.asking_for_action += count;
+  }
+  if (context.in.rejected_pending > 0) {
+    result.lines.push_back(
+        line(fmt::format("{} rejected row(s) waiting for review", context.in.rejected_pending)));
+  }
+  if (result.lines.is_empty_list()) result.lines.push_back(line("No warnings."));
+  return result;
 }
 
 std::string reviewCsv(const Context& context, const std::vector<ReviewItem>& list,
@@ -155,11 +228,15 @@ EmailContent render(const Templates& templates, const std::string& kind, const m
 Digest managerDigest(const Templates& templates, const DigestInputs& in) {
   const Context context(in);
   const auto identify = in.settings.privacy.identify_by;
-  const auto list = context.review.build(in.alerts);
+  const auto list = context.review.build(in.alerts, {}, in.events);
 
   mustache::data entrants{mustache::data::type::list};
   long entrant_count = 0;
-  const tracking::Date since = in.previous.value_or(in.table.as_of.addDays(-7));
+  // Since the last digest: the later of the schedule's last slot and its last queued digest.
+  tracking::Date since = in.previous.value_or(in.table.as_of.addDays(-7));
+  if (in.last_digest && (!in.previous || *in.previous < in.last_digest->as_of)) {
+    since = in.last_digest->as_of;
+  }
   for (const auto& [person_id, row] : context.latest()) {
     const auto& member = in.table.members[row];
     if (member.index_date <= since) continue;
@@ -195,11 +272,16 @@ Digest managerDigest(const Templates& templates, const DigestInputs& in) {
     owners.push_back(item);
   }
 
+  std::vector<tracking::CohortFigures> figures;
+  const auto warnings = warningCounts(context);
+
   mustache::data data;
   data.set("title", in.title);
   data.set("as_of", in.table.as_of.toString());
   data.set("since", since.toString());
-  data.set("cohorts", cohortSummary(in));
+  data.set("cohorts", cohortSummary(in, figures));
+  data.set("last_digest", in.last_digest ? in.last_digest->as_of.toString() : std::string());
+  data.set("has_last_digest", flag(in.last_digest != nullptr));
   data.set("has_review", flag(!list.empty()));
   data.set("review_count", std::to_string(list.size()));
   data.set("review", reviewRows(context, list, identify, kReviewListInBody));
@@ -212,11 +294,14 @@ Digest managerDigest(const Templates& templates, const DigestInputs& in) {
   data.set("owners", owners);
   data.set("has_overdue", flag(!overdue.is_empty_list()));
   data.set("overdue", overdue);
+  data.set("data_quality", warnings.lines);
 
   Digest digest;
   digest.email = render(templates, "digest", data);
   digest.children = static_cast<long>(list.size());
-  digest.empty = list.empty() && entrant_count == 0 && by_owner.empty();
+  digest.figures = std::move(figures);
+  digest.empty = list.empty() && entrant_count == 0 && by_owner.empty() &&
+                 warnings.asking_for_action == 0 && in.rejected_pending == 0;
   if (!list.empty()) {
     digest.email.attachments.push_back(
         {"review-list-" + in.table.as_of.toString() + ".csv", "text/csv", reviewCsv(context, list, identify), ""});

@@ -31,6 +31,34 @@ channels::Templates loadedTemplates(const config::Settings& settings) {
   return std::move(std::get<channels::Templates>(loaded));
 }
 
+// The change events that are news for a manager digest, in the kinds the review list reads:
+// those after the last digest's (by id), or, for a schedule's first digest, those that occurred
+// after `first_since`; either way up to `up_to` and none older than `max_age_days` (history
+// imported late is not news, as for the rules).
+std::vector<tracking::ChangeEvent> digestNews(tracking::Store& store, long after_id, long up_to,
+                                              std::optional<tracking::Date> first_since,
+                                              tracking::Date today, int max_age_days) {
+  constexpr int kPage = 5000;
+  std::vector<tracking::ChangeEvent> news;
+  for (long after = after_id; after < up_to;) {
+    auto page = store.events(after, kPage);
+    if (page.empty()) break;
+    after = page.back().id;
+    for (auto& event : page) {
+      if (event.id > up_to) break;
+      if (event.kind != "offence_recorded" && event.kind != "offence_proven" &&
+          event.kind != "person_changed") {
+        continue;
+      }
+      const auto occurred = tracking::Date::parse(event.occurred_on);
+      if (!occurred || occurred->daysUntil(today) > max_age_days) continue;
+      if (first_since && *occurred <= *first_since) continue;
+      news.push_back(std::move(event));
+    }
+  }
+  return news;
+}
+
 std::string hostName() {
   char name[HOST_NAME_MAX + 1] = {};
   if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
@@ -135,10 +163,14 @@ ScheduleOutput Alerting::produceSlot(const schedule::ScheduleSettings& schedule,
   const std::string slot_text = tracking::formatUtc(std::chrono::system_clock::time_point(slot));
   auto& store = store_.alerting();
   const tracking::Methodology methodology(settings_.methodology);
-  const auto table = rules::loadMemberTable(store_, methodology, today);
-  const auto focus = rules_.focus(table);
+  // As rules::loadMemberTable, keeping the engine's data-quality warnings for the digest.
+  const auto data = store_.loadCohortData();
+  const auto results = tracking::CohortEngine(methodology).compute(data, {today, true});
   const auto people = store.personDetails();
   const auto actions = store.openActions();
+  const auto reviews = store.lastReviews();
+  const auto table = rules::buildMemberTable(data, results, methodology, {people, actions, reviews});
+  const auto focus = rules_.focus(table);
 
   auto tx = store_.begin();
   const auto last = store.lastSlot(schedule.name);
@@ -155,8 +187,23 @@ ScheduleOutput Alerting::produceSlot(const schedule::ScheduleSettings& schedule,
   if (schedule.produces == P::kCaseworkerReminders) {
     alerts = store.alertsSince(previous.value_or(today.addDays(-7)));
   }
-  const channels::DigestInputs inputs{table, focus, alerts, actions, people, settings_, previous,
-                                      schedule.name};
+  channels::DigestInputs inputs{table, focus, alerts, actions, people, settings_, previous,
+                                schedule.name};
+  // A manager digest also reads what changed since the schedule's last queued digest.
+  std::optional<tracking::DigestSnapshot> last_digest;
+  std::vector<tracking::ChangeEvent> news;
+  long last_event_id = 0;
+  if (schedule.produces == P::kManagerDigest) {
+    last_digest = store.lastDigestSnapshot(schedule.name);
+    last_event_id = store.lastEventId();
+    news = digestNews(store_, last_digest ? last_digest->last_event_id : 0, last_event_id,
+                      last_digest ? std::nullopt : std::optional(previous.value_or(today.addDays(-7))),
+                      today, settings_.notifications.max_event_age_days);
+    inputs.events = news;
+    inputs.warnings = results.warnings;
+    inputs.rejected_pending = store_.counts().rejected_pending;
+    inputs.last_digest = last_digest ? &*last_digest : nullptr;
+  }
   const auto queue = [&](const std::string& channel, const std::string& recipient,
                          const channels::EmailContent& email, const char* kind) {
     tracking::OutboxMessage message;
@@ -196,6 +243,8 @@ ScheduleOutput Alerting::produceSlot(const schedule::ScheduleSettings& schedule,
       if (record) {
         for (const auto& alert : alerts) store.markDigested(alert.id, now);
       }
+      // What managers were shown, also on demand: the next digest's changes are since this one.
+      store.recordDigestSnapshot({schedule.name, now, today, last_event_id, digest.figures});
     }
   } else if (schedule.produces == P::kCaseworkerReminders) {
     const auto mail = router_.channel(router_.emailChannel());

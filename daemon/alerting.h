@@ -64,8 +64,9 @@ class Alerting {
   // records the slot, in one transaction: a slot is produced at most once, whatever restarts.
   ScheduleOutput produce(const schedule::ScheduleSettings& schedule, std::chrono::sys_seconds slot,
                          tracking::Date today);
-  // The same outside the schedule's slots (`cohortwatch produce`): nothing is recorded, so the
-  // schedule's own slots, and the alerts waiting for its digest, are left as they were.
+  // The same outside the schedule's slots (`cohortwatch produce`): the schedule's own slots, and
+  // the alerts waiting for its digest, are left as they were. A digest queued on demand is what
+  // managers saw, so its snapshot is recorded: the next digest's changes are since this one.
   ScheduleOutput produceNow(const schedule::ScheduleSettings& schedule, tracking::Date today);
   std::optional<std::chrono::system_clock::time_point> nextDue() { return dispatcher_.nextDue(); }
 

@@ -1,8 +1,10 @@
 #include "rules/review_list.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <set>
 
 namespace cohortwatch::rules {
 
@@ -37,6 +39,69 @@ void ReviewList::addAlert(ReviewItem& item, const tracking::AlertRecord& alert) 
                                      alert.fired_on.toString()));
 }
 
+namespace {
+
+// A changed attribute in a manager's words; empty for those that are not circumstances (names).
+std::string changedCircumstance(std::string_view field) {
+  if (field == "looked_after") return "looked-after status changed";
+  if (field == "caseworker") return "caseworker changed";
+  if (field == "team") return "team changed";
+  if (field == "date_of_birth") return "date of birth corrected (ages recalculated)";
+  if (field == "gender") return "recorded gender changed";
+  if (field == "ethnicity") return "recorded ethnicity changed";
+  return {};
+}
+
+// Whether an offence event concerns the cohort: it lists the cohorts whose follow-up it is in.
+bool inFollowUpOf(const nlohmann::json& detail, std::string_view cohort) {
+  const auto cohorts = detail.find("cohorts");
+  if (cohorts == detail.end() || !cohorts->is_array()) return false;
+  return std::any_of(cohorts->begin(), cohorts->end(), [&](const nlohmann::json& name) {
+    return name.is_string() && name.get_ref<const std::string&>() == cohort;
+  });
+}
+
+}  // namespace
+
+bool ReviewList::addNews(ReviewItem& item, std::span<const tracking::AlertRecord> alerts,
+                         std::span<const tracking::ChangeEvent> events) const {
+  const auto& member = table_.members[item.row];
+  int recorded = 0, proven = 0;
+  std::vector<std::string> changes;
+  for (const auto& event : events) {
+    if (event.person_id != member.person_id) continue;
+    const bool alerted = std::any_of(alerts.begin(), alerts.end(), [&](const auto& alert) {
+      return alert.event_id == event.id && alert.person_id == event.person_id;
+    });
+    if (alerted) continue;
+    const auto detail = nlohmann::json::parse(event.detail, nullptr, false);
+    if (!detail.is_object()) continue;
+    if (event.kind == "offence_recorded") {
+      if (inFollowUpOf(detail, member.cohort_name) && !detail.value("breach", false)) ++recorded;
+    } else if (event.kind == "offence_proven") {
+      if (inFollowUpOf(detail, member.cohort_name)) ++proven;
+    } else if (event.kind == "person_changed") {
+      auto change = changedCircumstance(detail.value("field", std::string()));
+      if (!change.empty() && std::find(changes.begin(), changes.end(), change) == changes.end()) {
+        changes.push_back(std::move(change));
+      }
+    }
+  }
+  if (recorded > 0) {
+    item.priority += kNewsWeight;
+    item.reasons.push_back(fmt::format("{} new offence(s) recorded", recorded));
+  }
+  if (proven > 0) {
+    item.priority += kNewsWeight;
+    item.reasons.push_back(fmt::format("{} offence(s) proven (reoffending)", proven));
+  }
+  for (auto& change : changes) {
+    item.priority += kNewsWeight;
+    item.reasons.push_back(std::move(change));
+  }
+  return recorded > 0 || proven > 0 || !changes.empty();
+}
+
 void ReviewList::addCircumstances(ReviewItem& item) const {
   const auto& member = table_.members[item.row];
   if (member.pending_offences > 0) {
@@ -54,7 +119,8 @@ void ReviewList::addCircumstances(ReviewItem& item) const {
   }
 }
 
-ReviewItem ReviewList::assess(std::size_t row, std::span<const tracking::AlertRecord> alerts) const {
+ReviewItem ReviewList::assess(std::size_t row, std::span<const tracking::AlertRecord> alerts,
+                              std::span<const tracking::ChangeEvent> events) const {
   ReviewItem item;
   item.row = row;
   addFocus(item);
@@ -62,12 +128,14 @@ ReviewItem ReviewList::assess(std::size_t row, std::span<const tracking::AlertRe
   for (const auto& alert : alerts) {
     if (alert.person_id == person) addAlert(item, alert);
   }
+  addNews(item, alerts, events);
   addCircumstances(item);
   return item;
 }
 
 std::vector<ReviewItem> ReviewList::build(std::span<const tracking::AlertRecord> alerts,
-                                          std::string_view caseworker) const {
+                                          std::string_view caseworker,
+                                          std::span<const tracking::ChangeEvent> events) const {
   std::map<std::size_t, ReviewItem> rows;
   const auto entry = [&](std::size_t row) -> ReviewItem& {
     auto& item = rows[row];
@@ -81,6 +149,22 @@ std::vector<ReviewItem> ReviewList::build(std::span<const tracking::AlertRecord>
   for (const auto& alert : alerts) {
     auto it = latest_.find(alert.person_id);
     if (it != latest_.end()) addAlert(entry(it->second), alert);
+  }
+  // News puts a child on the list too; it comes after the alerts among the reasons.
+  std::set<std::size_t> with_news;
+  for (const auto& event : events) {
+    auto it = latest_.find(event.person_id);
+    if (it != latest_.end()) with_news.insert(it->second);
+  }
+  for (const auto row : with_news) {
+    auto found = rows.find(row);
+    if (found != rows.end()) {
+      addNews(found->second, alerts, events);
+      continue;
+    }
+    ReviewItem item;
+    item.row = row;
+    if (addNews(item, alerts, events)) rows.emplace(row, std::move(item));
   }
   std::vector<ReviewItem> list;
   for (auto& [row, item] : rows) {

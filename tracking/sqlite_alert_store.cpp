@@ -299,6 +299,68 @@ class SqliteAlertStore final : public AlertStore {
     });
   }
 
+  std::optional<DigestSnapshot> lastDigestSnapshot(std::string_view schedule) override {
+    return guard("read the last digest's snapshot", [&]() -> std::optional<DigestSnapshot> {
+      auto& st = statement(
+          "SELECT id, produced_at, as_of, last_event_id FROM digest_snapshots WHERE schedule = ? "
+          "ORDER BY id DESC LIMIT 1");
+      st.bind(1, std::string(schedule));
+      if (!st.executeStep()) return std::nullopt;
+      DigestSnapshot snapshot;
+      const std::int64_t id = st.getColumn(0).getInt64();
+      snapshot.schedule = std::string(schedule);
+      snapshot.produced_at = st.getColumn(1).getString();
+      snapshot.as_of = Date::parse(st.getColumn(2).getString()).value_or(Date());
+      snapshot.last_event_id = static_cast<long>(st.getColumn(3).getInt64());
+      auto& cohorts = statement(
+          "SELECT cohort, members, reoffenders, reoffences FROM digest_snapshot_cohorts "
+          "WHERE snapshot_ref = ? ORDER BY cohort");
+      cohorts.bind(1, id);
+      while (cohorts.executeStep()) {
+        snapshot.cohorts.push_back({cohorts.getColumn(0).getString(),
+                                    static_cast<long>(cohorts.getColumn(1).getInt64()),
+                                    static_cast<long>(cohorts.getColumn(2).getInt64()),
+                                    static_cast<long>(cohorts.getColumn(3).getInt64())});
+      }
+      return snapshot;
+    });
+  }
+
+  void recordDigestSnapshot(const DigestSnapshot& snapshot) override {
+    guard("record a digest's snapshot", [&] {
+      auto& st = statement(
+          "INSERT INTO digest_snapshots (schedule, produced_at, as_of, last_event_id) "
+          "VALUES (?, ?, ?, ?)");
+      st.bind(1, snapshot.schedule);
+      st.bind(2, snapshot.produced_at);
+      st.bind(3, snapshot.as_of.toString());
+      st.bind(4, static_cast<std::int64_t>(snapshot.last_event_id));
+      st.exec();
+      const std::int64_t id = db_.getLastInsertRowid();
+      auto& cohort = statement(
+          "INSERT INTO digest_snapshot_cohorts (snapshot_ref, cohort, members, reoffenders, "
+          "reoffences) VALUES (?, ?, ?, ?, ?)");
+      for (const auto& figures : snapshot.cohorts) {
+        cohort.reset();
+        cohort.bind(1, id);
+        cohort.bind(2, figures.cohort);
+        cohort.bind(3, static_cast<std::int64_t>(figures.members));
+        cohort.bind(4, static_cast<std::int64_t>(figures.reoffenders));
+        cohort.bind(5, static_cast<std::int64_t>(figures.reoffences));
+        cohort.exec();
+      }
+      return 0;
+    });
+  }
+
+  long lastEventId() override {
+    return guard("read the last change event's id", [&] {
+      auto& st = statement("SELECT coalesce(max(id), 0) FROM events");
+      st.executeStep();
+      return static_cast<long>(st.getColumn(0).getInt64());
+    });
+  }
+
   std::optional<std::string> lastSlot(std::string_view schedule) override {
     return guard("read a schedule's state", [&]() -> std::optional<std::string> {
       auto& st = statement("SELECT last_slot FROM schedule_state WHERE schedule = ?");

@@ -185,6 +185,24 @@ CREATE TABLE schedule_state (
 );
 CREATE INDEX alerts_undigested ON alerts(id) WHERE deliver = 'digest' AND digested_at IS NULL;
 )sql"},
+    Migration{6, "manager digests: what each showed, for the change since the last one", R"sql(
+CREATE TABLE digest_snapshots (
+  id            INTEGER PRIMARY KEY,
+  schedule      TEXT NOT NULL,
+  produced_at   TEXT NOT NULL,
+  as_of         TEXT NOT NULL,
+  last_event_id INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX digest_snapshots_by_schedule ON digest_snapshots(schedule, id);
+CREATE TABLE digest_snapshot_cohorts (
+  snapshot_ref INTEGER NOT NULL REFERENCES digest_snapshots(id),
+  cohort       TEXT NOT NULL,
+  members      INTEGER NOT NULL,
+  reoffenders  INTEGER NOT NULL,
+  reoffences   INTEGER NOT NULL,
+  PRIMARY KEY (snapshot_ref, cohort)
+);
+)sql"},
 };
 
 }  // namespace

@@ -148,6 +148,22 @@ struct OutboxMessage {
   bool ambiguous = false;  // an attempt may have been taken by the server without our knowing
 };
 
+// What one manager digest showed of one cohort, so that the next can say what changed since.
+struct CohortFigures {
+  std::string cohort;  // e.g. "2025Q1"
+  long members = 0, reoffenders = 0, reoffences = 0;
+};
+
+// A queued manager digest: when, as of which day, up to which change event it had seen, and the
+// figures of the cohorts it showed.
+struct DigestSnapshot {
+  std::string schedule;
+  std::string produced_at;  // ISO 8601 UTC
+  Date as_of;
+  long last_event_id = 0;
+  std::vector<CohortFigures> cohorts;  // by cohort name
+};
+
 struct OutboxCounts {
   std::string channel;
   long pending = 0, sent = 0, dead = 0, retried = 0;  // retried: messages with attempts > 1
@@ -197,6 +213,13 @@ class AlertStore {
   // them as sent in one (in the transaction that queues the digest).
   virtual std::vector<AlertRecord> undigestedAlerts() = 0;
   virtual void markDigested(long alert_id, std::string_view digested_at) = 0;
+
+  // The snapshot of the schedule's last queued digest, if any; recording one belongs in the
+  // transaction that queues the digest.
+  virtual std::optional<DigestSnapshot> lastDigestSnapshot(std::string_view schedule) = 0;
+  virtual void recordDigestSnapshot(const DigestSnapshot& snapshot) = 0;
+  // The id of the latest change event (0 when there is none).
+  virtual long lastEventId() = 0;
 
   // Schedules: the last slot each fired for (ISO 8601 UTC), recorded in the transaction that
   // queues what the slot produced, so that a restart neither sends it twice nor skips it.
