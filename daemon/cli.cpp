@@ -68,6 +68,15 @@ const std::vector<CommandSpec>& commands() {
         {"by", "WHO", "who records this (default: $SUDO_USER or $USER, else cli)"},
         {"format", "FORMAT", "table (default), json or csv (list)"}},
        runReview},
+      {"export", "write the tracking sheet (XLSX or CSV) for the review meeting, to fill in and "
+                 "give back to import actions",
+       "tracking-sheet [--cohort 2025Q1] [--as-of YYYY-MM-DD] --format xlsx|csv [--out FILE]",
+       {{"cohort", "QUARTER", "one quarterly cohort, e.g. 2025Q1 (default: every running cohort)"},
+        {"as-of", "DATE", "as of this date (default today)"},
+        {"format", "FORMAT", "xlsx or csv"},
+        {"out", "FILE", "file to write (default tracking-sheet-COHORT|running-DATE.EXT here; "
+                        "- for CSV on stdout)"}},
+       runExport},
       {"report", "print cohorts, performance, members, warnings or rejected rows",
        "cohorts|performance|members|warnings|rejected [--cohort 2025Q1 | --year 2024/25] "
        "[--as-of YYYY-MM-DD] [--format table|json|csv]",

@@ -22,6 +22,7 @@ int runProduce(Invocation& invocation);    // produce SCHEDULE
 int runAction(Invocation& invocation);     // action add|update|done|cancel|list|history
 int runReview(Invocation& invocation);     // review record|list
 int runImportActions(Invocation& invocation);  // import actions FILE (from runImport)
+int runExport(Invocation& invocation);     // export tracking-sheet
 
 // `import actions`: the good rows were taken, some rows were rejected (printed on stderr).
 inline constexpr int kExitRowsRejected = 3;
