@@ -52,13 +52,10 @@ std::string changedCircumstance(std::string_view field) {
   return {};
 }
 
-// Whether an offence event concerns the cohort: it lists the cohorts whose follow-up it is in.
-bool inFollowUpOf(const nlohmann::json& detail, std::string_view cohort) {
-  const auto cohorts = detail.find("cohorts");
-  if (cohorts == detail.end() || !cohorts->is_array()) return false;
-  return std::any_of(cohorts->begin(), cohorts->end(), [&](const nlohmann::json& name) {
-    return name.is_string() && name.get_ref<const std::string&>() == cohort;
-  });
+// A true/false field of an event's detail; false when missing.
+bool isSet(const nlohmann::json& detail, const char* key) {
+  const auto flag = detail.find(key);
+  return flag != detail.end() && flag->is_boolean() && flag->get<bool>();
 }
 
 }  // namespace
@@ -76,12 +73,16 @@ bool ReviewList::addNews(ReviewItem& item, std::span<const tracking::AlertRecord
     if (alerted) continue;
     const auto detail = nlohmann::json::parse(event.detail, nullptr, false);
     if (!detail.is_object()) continue;
+    // In the follow-up of any of the child's cohorts, not only the latest: the outcome proving a
+    // reoffence often starts a new membership itself.
     if (event.kind == "offence_recorded") {
-      if (inFollowUpOf(detail, member.cohort_name) && !detail.value("breach", false)) ++recorded;
+      if (isSet(detail, "in_follow_up") && !isSet(detail, "breach")) ++recorded;
     } else if (event.kind == "offence_proven") {
-      if (inFollowUpOf(detail, member.cohort_name)) ++proven;
+      if (isSet(detail, "in_follow_up")) ++proven;
     } else if (event.kind == "person_changed") {
-      auto change = changedCircumstance(detail.value("field", std::string()));
+      const auto field = detail.find("field");
+      if (field == detail.end() || !field->is_string()) continue;
+      auto change = changedCircumstance(field->get_ref<const std::string&>());
       if (!change.empty() && std::find(changes.begin(), changes.end(), change) == changes.end()) {
         changes.push_back(std::move(change));
       }

@@ -4,8 +4,8 @@
 //
 // A child is on the list when they fall in a focus group, an alert was raised about them (the
 // alerts given, e.g. those waiting for a digest) or something happened to them (the change
-// events given, e.g. those since the last digest): an offence recorded or proven in their
-// follow-up, or a changed circumstance. Priority = the weights of their focus groups + the
+// events given, e.g. those since the last digest): an offence recorded or proven in the
+// follow-up of any of their cohorts (breaches are not reoffences), or a changed circumstance. Priority = the weights of their focus groups + the
 // severity weight of each alert (rules::severityWeight) + kNewsWeight for each kind of news.
 // Reasons, in this order: "focus: GROUP, GROUP", each alert "RULE NAME (fired on)", the news
 // ("N new offence(s) recorded", "N offence(s) proven (reoffending)", "looked-after status
