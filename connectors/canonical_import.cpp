@@ -678,7 +678,11 @@ FileImportSummary CanonicalImporter::importFile(const std::filesystem::path& fil
     summary.error = fmt::format("cannot open {}: {}", file.string(), std::strerror(errno));
     return summary;
   }
-  auto transaction = store_.begin();
+  // An ingest transaction, without SQLite's foreign-key checks: every reference a record writes
+  // is checked here first (applyOffence and applyOutcome: the child, the offence and that it is
+  // the child's) and looked up again by the store to be written, and events name their child
+  // through the same lookup (none when unknown).
+  auto transaction = store_.beginIngest();
   summary = importExport(in, ec ? file.string() : canonical.string(), nullptr, kind);
   summary.file = file.string();
   if (summary.error.empty()) transaction->commit();
@@ -829,7 +833,7 @@ RetrySummary CanonicalImporter::retryRejected(const ProfileLookup& profile_of, s
     return parseRecordKind(a.kind).value_or(RecordKind::kOutcomes) <
            parseRecordKind(b.kind).value_or(RecordKind::kOutcomes);
   });
-  auto transaction = store_.begin();
+  auto transaction = store_.beginIngest();
   events_.reset();
   for (auto& row : rows) {
     if (!source.empty() && row.source != source) continue;

@@ -133,7 +133,7 @@ SourceRun SourceRunner::runDirectory() {
     FileImportSummary summary;
     {
       std::ifstream in(file.path, std::ios::binary);
-      auto transaction = store_.begin();
+      auto transaction = store_.beginIngest();
       summary = importer.importExport(in, file.name, profile());
       if (summary.error.empty()) {
         store_.recordSourceFile({source_.name, *hash, file.name, static_cast<std::int64_t>(file.size),
@@ -228,7 +228,7 @@ SourceRun SourceRunner::runHttp() {
   FileImportSummary summary;
   {
     std::ifstream in(result.body_file, std::ios::binary);
-    auto transaction = store_.begin();
+    auto transaction = store_.beginIngest();
     summary = importer.importExport(in, source_.name + ".csv", profile());
     if (summary.error.empty()) {
       // The new ETag and cursor are stored with the records they produced.

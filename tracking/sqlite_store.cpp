@@ -286,6 +286,10 @@ struct LookupCaches {
   std::int64_t last_person_ref = -1;
   std::string last_person_id;
   bool active = false;
+  // The transaction is an ingest's (Store::beginIngest); kept until its COMMIT has returned.
+  bool ingest = false;
+  // Foreign keys are off on the connection (see ForeignKeysOff).
+  bool foreign_keys_off = false;
   std::vector<PendingEvent> events;  // the first `pending` are waiting; the rest keep capacity
   std::size_t pending = 0;
   std::function<void()> flush_events;
@@ -294,6 +298,7 @@ struct LookupCaches {
     clear();
     pending = 0;
     active = now_active;
+    ingest = false;
   }
   void clear() {
     people.clear();
@@ -303,11 +308,47 @@ struct LookupCaches {
   }
 };
 
+// An ingest transaction's writes have been checked by the importer (Store::beginIngest): foreign
+// keys are off on the connection for its length, and on again as soon as it ends however it ends.
+// PRAGMA foreign_keys is a no-op inside a transaction, so it is switched before BEGIN and after
+// COMMIT or ROLLBACK. `off` records the connection's state: if it could not be switched back
+// (an open transaction that would not end), the next transaction switches it back first.
+class ForeignKeysOff {
+ public:
+  ForeignKeysOff(SQLite::Database& db, bool& off) : db_(db), off_(off) {
+    db_.exec("PRAGMA foreign_keys = OFF");
+    off_ = true;
+  }
+  ~ForeignKeysOff() { restore(db_, off_); }
+  ForeignKeysOff(const ForeignKeysOff&) = delete;
+  ForeignKeysOff& operator=(const ForeignKeysOff&) = delete;
+
+  // Foreign keys on again, if they are off and no transaction is open (where it would be a no-op).
+  static void restore(SQLite::Database& db, bool& off) noexcept {
+    if (!off || sqlite3_get_autocommit(db.getHandle()) == 0) return;
+    if (db.tryExec("PRAGMA foreign_keys = ON") == SQLITE_OK) {
+      off = false;
+    } else {
+      spdlog::error("cannot switch foreign keys on again: {}", sqlite3_errmsg(db.getHandle()));
+    }
+  }
+
+ private:
+  SQLite::Database& db_;
+  bool& off_;
+};
+
 class SqliteTransaction final : public Transaction {
  public:
-  SqliteTransaction(SQLite::Database& db, LookupCaches& caches) : db_(db), caches_(caches) {
+  enum class Kind { kOrdinary, kIngest };
+
+  SqliteTransaction(SQLite::Database& db, LookupCaches& caches, Kind kind = Kind::kOrdinary)
+      : db_(db), caches_(caches) {
+    ForeignKeysOff::restore(db_, caches_.foreign_keys_off);
+    if (kind == Kind::kIngest) foreign_keys_off_.emplace(db_, caches_.foreign_keys_off);
     db_.exec("BEGIN IMMEDIATE");
     caches_.reset(true);
+    caches_.ingest = kind == Kind::kIngest;
   }
   ~SqliteTransaction() override {
     // A committed transaction has reset the caches already; resetting them again here would
@@ -320,6 +361,7 @@ class SqliteTransaction final : public Transaction {
         spdlog::error("rollback failed: {}", e.what());
       }
     }
+    // foreign_keys_off_ (a member) switches foreign keys on again after this.
   }
   SqliteTransaction(const SqliteTransaction&) = delete;
   SqliteTransaction& operator=(const SqliteTransaction&) = delete;
@@ -328,14 +370,23 @@ class SqliteTransaction final : public Transaction {
     // Events still waiting go in before the commit (an error here leaves the transaction to be
     // rolled back, as an error in the last appendEvent would have).
     if (caches_.pending > 0 && caches_.flush_events) caches_.flush_events();
+    // The WAL hook (SqliteStore::walCommitted) reads `ingest` during the COMMIT.
+    const bool ingest = caches_.ingest;
     caches_.reset(false);
+    caches_.ingest = ingest;
+    struct EndOfCommit {
+      LookupCaches& caches;
+      ~EndOfCommit() { caches.ingest = false; }
+    } end_of_commit{caches_};
     db_.exec("COMMIT");
     done_ = true;
+    foreign_keys_off_.reset();
   }
 
  private:
   SQLite::Database& db_;
   LookupCaches& caches_;
+  std::optional<ForeignKeysOff> foreign_keys_off_;
   bool done_ = false;
 };
 
@@ -386,6 +437,12 @@ class SqliteStore final : public Store {
   std::unique_ptr<Transaction> begin() override {
     return guard("begin a transaction",
                  [&] { return std::make_unique<SqliteTransaction>(db_, caches_); });
+  }
+
+  std::unique_ptr<Transaction> beginIngest() override {
+    return guard("begin an ingest transaction", [&] {
+      return std::make_unique<SqliteTransaction>(db_, caches_, SqliteTransaction::Kind::kIngest);
+    });
   }
 
   Applied applyPerson(const PersonRecord& person, Date changed_on,
@@ -710,8 +767,27 @@ class SqliteStore final : public Store {
       // 16 MiB of page cache instead of SQLite's 2 MiB: an import's index lookups and the pages
       // it dirties stay in memory; measured, import is about 12% faster and more does not help.
       db_.exec("PRAGMA cache_size = -16384");
+      page_size_ = db_.execAndGet("PRAGMA page_size").getInt64();
+      sqlite3_wal_hook(handle(), &SqliteStore::walCommitted, this);
       return 0;
     });
+  }
+
+  // SQLite's automatic checkpoint (wal_autocheckpoint: a PASSIVE checkpoint by the commit that
+  // leaves 1000 pages or more in the WAL), except after an ingest's commit: that one made every
+  // export's commit copy the whole transaction into the database file and sync it, on the
+  // ingest's path. After an ingest the checkpoint is left to the next other commit on any
+  // connection (in the service the cycle's, on its own lane; in `run --once` the cycle after the
+  // sources), or to the next ingest commit that finds the WAL above kIngestWalBound, so the WAL
+  // stays bounded at file boundaries whatever follows. Durability is unchanged: a commit is in
+  // the WAL and synced (synchronous = FULL) before COMMIT returns, checkpointed or not.
+  static int walCommitted(void* self, sqlite3* db, const char* schema, int frames) {
+    const auto& store = *static_cast<const SqliteStore*>(self);
+    if (frames < kAutoCheckpointFrames) return SQLITE_OK;
+    if (store.caches_.ingest && frames * store.page_size_ < kIngestWalBound) return SQLITE_OK;
+    // As SQLite's own hook: a checkpoint that cannot finish now (a reader) is finished later.
+    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    return SQLITE_OK;
   }
 
   void migrate() {
@@ -1193,6 +1269,8 @@ class SqliteStore final : public Store {
   }
 
   static constexpr std::size_t kEventBatch = 32;
+  static constexpr int kAutoCheckpointFrames = 1000;  // SQLite's default wal_autocheckpoint
+  static constexpr std::int64_t kIngestWalBound = std::int64_t{1} << 30;  // 1 GiB
 
   static void bindEvent(Prepared& st, int first, const PendingEvent& event) {
     st.bind(first, event.kind);
@@ -1261,6 +1339,7 @@ class SqliteStore final : public Store {
   std::string path_;
   SQLite::Database db_;
   LookupCaches caches_;
+  std::int64_t page_size_ = 4096;
   std::time_t now_second_ = 0;
   std::string now_text_;
   std::unordered_map<const char*, std::unique_ptr<Prepared>> statements_;

@@ -322,6 +322,11 @@ class Store {
 
   virtual int schemaVersion() = 0;
   virtual std::unique_ptr<Transaction> begin() = 0;
+  // A write transaction for ingest (CanonicalImporter), whose writes the importer has checked
+  // itself: every child and offence a record refers to, and the child of every event, exist. The
+  // SQLite store does not check foreign keys again in it, and leaves the WAL checkpoint after its
+  // commit to a later one (up to a bound). Every other write uses begin().
+  virtual std::unique_ptr<Transaction> beginIngest() { return begin(); }
 
   // Canonical records. A person row changes the stored person only if it is not older than it;
   // each changed attribute is kept in the person's history, dated `changed_on`'s day when the row

@@ -524,6 +524,9 @@ TEST(SourceCrashTest, KilledRepeatedlyMidImportEndsEqualToOneCleanImport) {
   const std::string state =
       "SELECT files_taken, rows_taken, rows_rejected, last_error FROM source_state";
   EXPECT_EQ(dumpQuery(db, state), dumpQuery(clean_db, state));
+  // Ingest writes without SQLite's foreign-key checks: killed or not, it breaks no reference.
+  EXPECT_EQ(dumpQuery(db, "PRAGMA foreign_key_check"), "");
+  EXPECT_EQ(dumpQuery(clean_db, "PRAGMA foreign_key_check"), "");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -847,6 +850,8 @@ TEST(SourceRejectedTest, RowsForAChildNotYetKnownAreTakenOnceTheChildArrives) {
             "F3|C1|2024-04-01|<null>|<null>|<null>|0\n");
   EXPECT_EQ(rejectedList(config).size(), 0U);
   EXPECT_EQ(queryNumber(db, "SELECT count(*) FROM events WHERE kind = 'offence_recorded'"), 3);
+  // Ingest writes without SQLite's foreign-key checks: it must break no reference.
+  EXPECT_EQ(dumpQuery(db, "PRAGMA foreign_key_check"), "");
 }
 
 // `sources` counts what a source brought in, as the run's own summary line does: rows taken on

@@ -2,6 +2,7 @@
 // good rows are taken while bad ones are kept for retry; re-import changes nothing.
 #include "connectors/canonical_import.h"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -45,6 +46,19 @@ class CanonicalImportTest : public ::testing::Test {
                             ": " + row.reason);
     });
     return importer.importFiles(files, kind);
+  }
+
+  // PRAGMA foreign_key_check on the database, one line per broken reference: ingest runs without
+  // SQLite's checks and must break none.
+  std::string brokenReferences() {
+    SQLite::Database db((dir_ / "cw.db").string(), SQLite::OPEN_READONLY);
+    SQLite::Statement check(db, "PRAGMA foreign_key_check");
+    std::string broken;
+    while (check.executeStep()) {
+      broken += check.getColumn(0).getString() + " row " + check.getColumn(1).getString() + " -> " +
+                check.getColumn(2).getString() + "\n";
+    }
+    return broken;
   }
 
   static constexpr const char* kPeople =
@@ -200,6 +214,49 @@ TEST_F(CanonicalImportTest, ReimportingTheFixedFileResolvesItsRejectedRows) {
   import({offences});
   EXPECT_TRUE(store_->pendingRejected().empty());
   EXPECT_EQ(store_->counts().offences, 1);
+}
+
+// Ingest runs without SQLite's foreign-key checks (the importer checks instead): rows for children
+// and offences not yet known, imported out of order and taken on retry, and offences and outcomes
+// moved to another child, leave no broken reference.
+TEST_F(CanonicalImportTest, OutOfOrderRetriedAndMovedRecordsBreakNoReference) {
+  auto outcomes = write("outcomes.csv",
+                        "outcome_id,person_id,offence_id,outcome_type,outcome_date\n"
+                        "D1,P1,O1,youth_caution,2025-01-20\n"
+                        "D2,P2,O2,fine,2025-02-20\n"
+                        "D3,P3,,release_from_custody,2025-03-01\n");  // P3 never arrives
+  auto offences = write("offences.csv",
+                        "offence_id,person_id,offence_date\n"
+                        "O1,P1,2025-01-05\n"
+                        "O2,P2,2025-02-01\n"
+                        "O3,P9,2025-02-01\n");  // P9 never arrives
+  import({outcomes});
+  import({offences});
+  EXPECT_EQ(store_->pendingRejected().size(), 6u);
+  import({write("people.csv", kPeople)});
+  CanonicalImporter importer(*store_, methodology_, today_, "import");
+  const auto retry = importer.retryRejected();
+  EXPECT_EQ(retry.taken, 4);
+  EXPECT_EQ(retry.still_rejected, 2);
+  EXPECT_EQ(store_->counts().offences, 2);
+  EXPECT_EQ(store_->counts().outcomes, 2);
+  EXPECT_EQ(brokenReferences(), "");
+
+  // O1 and its outcome move to P2; D2 moves to O1.
+  import({write("offences-moved.csv", "offence_id,person_id,offence_date\nO1,P2,2025-01-05\n")});
+  import({write("outcomes-moved.csv",
+                "outcome_id,person_id,offence_id,outcome_type,outcome_date\n"
+                "D1,P2,O1,youth_caution,2025-01-20\n"
+                "D2,P2,O1,fine,2025-02-20\n"
+                "D4,P8,O1,fine,2025-02-20\n")});  // an unknown child: rejected
+  EXPECT_EQ(store_->findOffence("O1")->person_id, "P2");
+  const auto p2 = store_->personOutcomes("P2");
+  ASSERT_EQ(p2.size(), 2u);
+  EXPECT_EQ(p2[0].outcome_id, "D1");
+  EXPECT_EQ(p2[1].offence_id, "O1");
+  EXPECT_TRUE(store_->personOutcomes("P1").empty());
+  EXPECT_THAT(rejections_.back(), HasSubstr("outcomes-moved.csv:4: person_id: unknown child"));
+  EXPECT_EQ(brokenReferences(), "");
 }
 
 TEST_F(CanonicalImportTest, FileLevelProblemsAreReportedAndNothingIsTaken) {

@@ -249,6 +249,71 @@ TEST_F(SqliteStoreTest, TransactionWithoutCommitRollsBack) {
   EXPECT_TRUE(store->personBirthDate("P2"));
 }
 
+// Ingest transactions leave SQLite's foreign-key checks to the importer's own; every other
+// transaction, before and after one (committed or rolled back), has them. An alert naming a
+// change event that does not exist breaks a foreign key that nothing but SQLite checks.
+TEST_F(SqliteStoreTest, ForeignKeysAreCheckedOutsideIngestTransactionsOnly) {
+  auto store = openSqliteStore(settings_);
+  AlertRecord alert;
+  alert.rule_id = "reoffence";
+  alert.person_id = "P1";
+  alert.subject = "P1 reoffended";
+  alert.event_id = 999;  // no such event
+  alert.severity = "high";
+  alert.deliver = "digest";
+  alert.fired_on = d("2025-02-01");
+  alert.reasons = "{}";
+  {
+    auto transaction = store->beginIngest();
+    store->applyPerson(person("P1"), d("2025-01-01"));
+    transaction->commit();
+  }
+  EXPECT_TRUE(store->personBirthDate("P1"));
+  {
+    auto transaction = store->begin();
+    EXPECT_THROW(store->alerting().recordAlert(alert), StoreError);
+  }
+  {
+    auto transaction = store->beginIngest();  // rolled back
+    EXPECT_NO_THROW(store->alerting().recordAlert(alert));
+  }
+  {
+    auto transaction = store->begin();
+    EXPECT_THROW(store->alerting().recordAlert(alert), StoreError);
+  }
+  EXPECT_TRUE(store->alerting().alertsSince(d("2025-01-01")).empty());
+}
+
+// The checkpoint after an ingest's commit is left to the next other commit: the ingest's pages
+// stay in the WAL (readable, and synced) until then.
+TEST_F(SqliteStoreTest, CheckpointAfterAnIngestWaitsForTheNextOtherCommit) {
+  auto store = openSqliteStore(settings_);
+  const fs::path database = settings_.path;
+  const fs::path wal = settings_.path + "-wal";
+  {
+    auto transaction = store->beginIngest();
+    for (int i = 0; i < 20000; ++i) {
+      auto child = person(("P" + std::to_string(i)).c_str());
+      child.first_name = std::string(200, 'a');  // about 2,000 pages in all
+      store->applyPerson(child, d("2025-01-01"));
+    }
+    transaction->commit();
+  }
+  EXPECT_GT(fs::file_size(wal), 4u << 20);
+  EXPECT_LT(fs::file_size(database), 1u << 20);
+  EXPECT_EQ(store->counts().people, 20000);
+  {
+    SQLite::Database reader(settings_.path, SQLite::OPEN_READONLY);
+    EXPECT_EQ(reader.execAndGet("SELECT count(*) FROM people").getInt(), 20000);
+  }
+  {
+    auto transaction = store->begin();
+    store->applyPerson(person("P-last"), d("2025-01-01"));
+    transaction->commit();
+  }
+  EXPECT_GT(fs::file_size(database), 4u << 20);
+}
+
 TEST_F(SqliteStoreTest, RejectedRowsAreKeptOnceAndResolved) {
   auto store = openSqliteStore(settings_);
   RejectedRow row{"import", "offences.csv", 3, "offences", "person_id: unknown child", "O9,P9,2025-01-01",
