@@ -390,6 +390,13 @@ TEST_F(DigestTest, IsEmptyWithNothingToReviewNoEntrantNoActionAndNoWarningAsking
              event(52, "offence_recorded", "C107",
                    R"({"breach":true,"cohorts":["2026Q2"],"in_follow_up":true})")};
   EXPECT_TRUE(digest().empty);
+  // Nor is an event whose detail cannot be read, or a change of name.
+  events_ = {event(53, "offence_recorded", "C107", "not json"),
+             event(54, "offence_proven", "C107", R"({"in_follow_up":"yes"})"),
+             event(55, "person_changed", "C107", R"({"field":3})"),
+             event(56, "person_changed", "C107", R"(["looked_after"])"),
+             event(57, "person_changed", "C107", R"({"field":"first_name"})")};
+  EXPECT_TRUE(digest().empty);
 }
 
 TEST_F(DigestTest, WithIdentifyByIdNoNameAppearsAnywhere) {
