@@ -1,6 +1,7 @@
 #include "channels/digests.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 
 #include "channels/alert_messages.h"
 #include "reports/table.h"
+#include "reports/xlsx_writer.h"
 #include "rules/review_list.h"
 
 namespace cohortwatch::channels {
@@ -196,6 +198,34 @@ std::string reviewCsv(const Context& context, const std::vector<ReviewItem>& lis
   return csv;
 }
 
+// The review list as a workbook: the CSV's columns, numbers as numbers and dates as dates.
+reports::Worksheet reviewWorksheet(const Context& context, const std::vector<ReviewItem>& list,
+                                   config::IdentifyBy identify) {
+  using Kind = reports::SheetColumnKind;
+  reports::Worksheet sheet{"Review list",
+                           {{"rank", Kind::kInteger, 6},
+                            {"child", Kind::kText, 24},
+                            {"cohort", Kind::kText, 9},
+                            {"priority", Kind::kDecimal, 9},
+                            {"index_date", Kind::kDate, 12},
+                            {"follow_up_end", Kind::kDate, 12},
+                            {"pending_offences", Kind::kInteger, 10},
+                            {"proven_reoffences", Kind::kInteger, 10},
+                            {"caseworker", Kind::kText, 28},
+                            {"reasons", Kind::kText, 60}},
+                           {}};
+  for (const auto& item : list) {
+    const auto& member = context.in.table.members[item.row];
+    sheet.rows.push_back({static_cast<double>(sheet.rows.size() + 1),
+                          context.child(member.person_id, identify),
+                          std::string(member.cohort_name), item.priority, member.index_date,
+                          member.follow_up.last_day, static_cast<double>(member.pending_offences),
+                          static_cast<double>(member.proven_reoffences),
+                          std::string(member.caseworker), rules::joinReasons(item.reasons)});
+  }
+  return sheet;
+}
+
 mustache::data reviewRows(const Context& context, const std::vector<ReviewItem>& list,
                           config::IdentifyBy identify, std::size_t limit) {
   mustache::data rows{mustache::data::type::list};
@@ -305,6 +335,15 @@ Digest managerDigest(const Templates& templates, const DigestInputs& in) {
   if (!list.empty()) {
     digest.email.attachments.push_back(
         {"review-list-" + in.table.as_of.toString() + ".csv", "text/csv", reviewCsv(context, list, identify), ""});
+    // The workbook is a convenience beside the CSV: a digest is not lost for want of it.
+    try {
+      digest.email.attachments.push_back(
+          {"review-list-" + in.table.as_of.toString() + ".xlsx",
+           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           reports::xlsxBytes(reviewWorksheet(context, list, identify)), ""});
+    } catch (const reports::XlsxError& e) {
+      spdlog::warn("digest {}: review list not attached as XLSX: {}", in.title, e.what());
+    }
   }
   return digest;
 }
