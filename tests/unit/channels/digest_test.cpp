@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -234,6 +235,7 @@ TEST_F(DigestTest, ListsTheChildrenToReviewInPriorityOrderWithTheirReasons) {
   const auto result = digest();
   EXPECT_FALSE(result.empty);
   EXPECT_EQ(result.children, 4);
+  EXPECT_THAT(result.email.text, Not(HasSubstr("\n\n\n")));  // no blank lines left by sections
   EXPECT_EQ(section(result.email.text, "CHILDREN TO REVIEW"),
             (std::vector<std::string>{
                 "  1. A.B. (C101)  2026Q2  priority 4.0",
@@ -335,10 +337,11 @@ TEST_F(DigestTest, AttachesTheReviewListAsCsvWithFormulaLikeCellsNeutralised) {
   table_.members[1].caseworker = "@ann";
   settings_.privacy.identify_by = config::IdentifyBy::kFullName;
   const auto result = digest();
-  ASSERT_EQ(result.email.attachments.size(), 1u);
-  const auto& csv = result.email.attachments[0];
+  const auto found = std::find_if(result.email.attachments.begin(), result.email.attachments.end(),
+                                  [](const auto& attachment) { return attachment.content_type == "text/csv"; });
+  ASSERT_NE(found, result.email.attachments.end());
+  const auto& csv = *found;
   EXPECT_EQ(csv.filename, "review-list-2026-12-01.csv");
-  EXPECT_EQ(csv.content_type, "text/csv");
   EXPECT_EQ(lines(csv.data),
             (std::vector<std::string>{
                 "rank,child,cohort,priority,index_date,follow_up_end,pending_offences,"
@@ -365,7 +368,7 @@ TEST_F(DigestTest, IsEmptyWithNothingToReviewNoEntrantNoActionAndNoWarningAsking
   EXPECT_TRUE(result.empty);
   EXPECT_EQ(result.children, 0);
   EXPECT_TRUE(result.email.attachments.empty());
-  EXPECT_THAT(result.email.text, HasSubstr("Nobody is in a focus group or has been alerted about"));
+  EXPECT_THAT(result.email.text, HasSubstr("  Nobody is in a focus group, alerted about or with news since the last digest.\n\nNEW COHORT"));
 
   // Children turning 18 are shown but do not make a digest worth sending on their own.
   warnings_ = {{tracking::WarningKind::kTurns18InFollowUp, "C103", ""}};
@@ -481,6 +484,11 @@ TEST_F(ReminderTest, NothingDueAndNobodyFlaggedIsEmpty) {
   const auto nobody = caseworkerReminders(templates(), inputs(), "cat@yot.test");
   EXPECT_TRUE(nobody.empty);
   EXPECT_EQ(nobody.children, 0);
+  EXPECT_EQ(nobody.email.text,
+            "Reminders for cat@yot.test, 2026-12-01\n\n"
+            "YOUR ACTIONS DUE SOON OR OVERDUE\n  Nothing due in the next 7 days.\n\n"
+            "YOUR CHILDREN FLAGGED SINCE THE LAST REMINDERS\n  None.\n\n"
+            "--\nSent by cohortwatch (Weekly review). You receive only your own cases.\n");
   EXPECT_EQ(caseworkersOf(inputs()), (std::vector<std::string>{kAnn, kBen}));
 }
 
