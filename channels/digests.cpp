@@ -27,14 +27,6 @@ mustache::data flag(bool value) {
   return value ? mustache::data::type::bool_true : mustache::data::type::bool_false;
 }
 
-// A spreadsheet would run a cell that starts like a formula: neutralise it (no formula injection).
-std::string safeCell(const std::string& text) {
-  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@')) {
-    return "'" + text;
-  }
-  return text;
-}
-
 using rules::ReviewItem;
 
 // What every document needs: the people by id and the review list.
@@ -191,7 +183,7 @@ std::string reviewCsv(const Context& context, const std::vector<ReviewItem>& lis
         std::string(member.caseworker),
         rules::joinReasons(item.reasons)};
     for (std::size_t i = 0; i < cells.size(); ++i) {
-      csv += (i ? "," : "") + reports::csvField(safeCell(cells[i]));
+      csv += (i ? "," : "") + reports::csvField(reports::neutraliseFormula(cells[i]));
     }
     csv += "\r\n";
   }

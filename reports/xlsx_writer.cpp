@@ -4,11 +4,12 @@
 #include <unistd.h>  // close
 #include <xlsxwriter.h>
 
+#include <cerrno>
 #include <cstdlib>  // mkstemp
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <memory>
-#include <sstream>
 
 #include "reports/table.h"
 
@@ -69,12 +70,16 @@ void writeCell(lxw_worksheet* worksheet, lxw_row_t row, lxw_col_t col, const She
 class TemporaryFile {
  public:
   TemporaryFile() {
-    std::string name =
-        (std::filesystem::temp_directory_path() / "cohortwatch-sheet-XXXXXX").string();
+    std::error_code error;
+    const auto dir = std::filesystem::temp_directory_path(error);
+    if (error) {
+      throw XlsxError("cannot find the temporary folder for a workbook: " + error.message());
+    }
+    std::string name = (dir / "cohortwatch-sheet-XXXXXX").string();
     const int fd = ::mkstemp(name.data());  // created 0600: it holds children's data
     if (fd < 0) {
-      throw XlsxError(fmt::format("cannot create a temporary file for a workbook in {}",
-                                  std::filesystem::temp_directory_path().string()));
+      throw XlsxError(fmt::format("cannot create a temporary file for a workbook in {}: {}",
+                                  dir.string(), std::strerror(errno)));
     }
     ::close(fd);
     path_ = name;

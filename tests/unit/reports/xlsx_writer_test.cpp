@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -177,6 +178,18 @@ TEST(XlsxWriterTest, TextTooLongForACellIsAnErrorNamingTheCell) {
     FAIL() << "expected XlsxError";
   } catch (const XlsxError& e) {
     EXPECT_THAT(e.what(), AllOf(HasSubstr("sheet.xlsx"), HasSubstr("row 3 column 5")));
+  }
+}
+
+TEST(XlsxWriterTest, BytesWithoutATemporaryFolderIsAnError) {
+  const char* saved = std::getenv("TMPDIR");
+  const std::string previous = saved != nullptr ? saved : "";
+  ::setenv("TMPDIR", "/nonexistent/cohortwatch-test", 1);
+  EXPECT_THROW(xlsxBytes(sampleSheet()), XlsxError);
+  if (saved != nullptr) {
+    ::setenv("TMPDIR", previous.c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
   }
 }
 
