@@ -68,8 +68,7 @@ const std::vector<CommandSpec>& commands() {
         {"by", "WHO", "who records this (default: $SUDO_USER or $USER, else cli)"},
         {"format", "FORMAT", "table (default), json or csv (list)"}},
        runReview},
-      {"export", "write the tracking sheet (XLSX or CSV) for the review meeting, to fill in and "
-                 "give back to import actions",
+      {"export", "write the tracking sheet (XLSX or CSV) to fill in at the review meeting",
        "tracking-sheet [--cohort 2025Q1] [--as-of YYYY-MM-DD] --format xlsx|csv [--out FILE]",
        {{"cohort", "QUARTER", "one quarterly cohort, e.g. 2025Q1 (default: every running cohort)"},
         {"as-of", "DATE", "as of this date (default today)"},
