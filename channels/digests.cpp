@@ -402,49 +402,4 @@ Digest caseworkerReminders(const Templates& templates, const DigestInputs& in,
   return digest;
 }
 
-Digest strategicReport(const Templates& templates, const DigestInputs& in) {
-  struct Tally {
-    long members = 0, reoffenders = 0, reoffences = 0;
-    std::string status;
-  };
-  std::map<std::string, Tally> cohorts;
-  for (const auto& member : in.table.members) {
-    auto& tally = cohorts[std::string(member.cohort_name)];
-    ++tally.members;
-    if (member.reoffended()) ++tally.reoffenders;
-    tally.reoffences += member.proven_reoffences;
-    tally.status = std::string(tracking::toString(member.cohort_status));
-  }
-  while (cohorts.size() > 8) cohorts.erase(cohorts.begin());
-  mustache::data rows{mustache::data::type::list};
-  for (const auto& [name, tally] : cohorts) {
-    const double rate = tally.members > 0 ? 100.0 * static_cast<double>(tally.reoffenders) /
-                                                static_cast<double>(tally.members)
-                                          : 0.0;
-    mustache::data row;
-    row.set("cohort", name);
-    row.set("status", tally.status);
-    row.set("provisional", flag(tally.status != "complete"));
-    row.set("members", std::to_string(tally.members));
-    row.set("reoffenders", std::to_string(tally.reoffenders));
-    row.set("rate", fmt::format("{:.1f}%", rate));
-    row.set("per_reoffender", tally.reoffenders > 0
-                                  ? fmt::format("{:.2f}", static_cast<double>(tally.reoffences) /
-                                                              static_cast<double>(tally.reoffenders))
-                                  : std::string("-"));
-    const auto* national = nationalFor(in.settings, name);
-    row.set("national", national ? fmt::format("{:.1f}%", national->binary_rate) : std::string("-"));
-    row.set("difference", national ? fmt::format("{:+.1f} pp", rate - national->binary_rate) : std::string("-"));
-    rows.push_back(row);
-  }
-  mustache::data data;
-  data.set("title", in.title);
-  data.set("as_of", in.table.as_of.toString());
-  data.set("cohorts", rows);
-  Digest digest;
-  digest.email = render(templates, "report", data);
-  digest.empty = cohorts.empty();
-  return digest;
-}
-
 }  // namespace cohortwatch::channels

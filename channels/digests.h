@@ -1,7 +1,7 @@
 // What the schedules produce, rendered for people: the manager digest before a review meeting,
-// each caseworker's reminders, and the strategic report for boards. Pure: built from the member
-// table, the focus groups, the alerts waiting for a digest and the open actions; templates
-// digest.*, reminder.* and report.* (config/templates/) make the text and HTML.
+// each caseworker's reminders (the board report is channels/board_report.h). Pure: built from
+// the member table, the focus groups, the alerts waiting for a digest and the open actions;
+// templates digest.* and reminder.* (config/templates/) make the text and HTML.
 //
 // The manager digest: the cohorts being tracked (live binary rate against the national average);
 // the children to review, ordered by priority (focus-group weights plus the severity of their
@@ -65,9 +65,5 @@ Digest caseworkerReminders(const Templates& templates, const DigestInputs& input
 
 // Every caseworker address with open actions or children in running cohorts, sorted.
 std::vector<std::string> caseworkersOf(const DigestInputs& inputs);
-
-// Performance of the cohorts (the last eight quarters with members) against the national
-// average, for boards.
-Digest strategicReport(const Templates& templates, const DigestInputs& inputs);
 
 }  // namespace cohortwatch::channels

@@ -7,6 +7,7 @@
 #include <climits>
 
 #include "channels/alert_notifier.h"
+#include "channels/board_report.h"
 #include "channels/digests.h"
 #include "rules/member_table.h"
 #include "tracking/clock.h"

@@ -78,11 +78,11 @@ const std::vector<CommandSpec>& commands() {
        runExport},
       {"report", "print cohorts, performance, members, warnings or rejected rows",
        "cohorts|performance|members|warnings|rejected [--cohort 2025Q1 | --year 2024/25] "
-       "[--as-of YYYY-MM-DD] [--format table|json|csv]",
+       "[--as-of YYYY-MM-DD] [--format table|json|csv|html]",
        {{"cohort", "QUARTER", "a quarterly cohort, e.g. 2025Q1 (performance, members)"},
         {"year", "YYYY/YY", "a financial year of four cohorts, e.g. 2024/25 (performance)"},
         {"as-of", "DATE", "compute as of this date (default today)"},
-        {"format", "FORMAT", "table (default), json or csv"}},
+        {"format", "FORMAT", "table (default), json, csv, or html (performance: a page with charts)"}},
        runReport},
       {"sources", "list each source: last run, files or requests taken, rows taken and rejected, last error",
        "[--format table|json|csv]",

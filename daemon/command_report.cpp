@@ -1,9 +1,15 @@
-// `cohortwatch report`: the cohort engine's results as tables, JSON or CSV.
+// `cohortwatch report`: the cohort engine's results as tables, JSON or CSV; the performance
+// report also as an HTML page with its charts (reports/performance_report.h).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "channels/board_report.h"
 #include "daemon/commands.h"
 #include "reports/cohort_reports.h"
+#include "reports/html.h"
+#include "reports/performance_report.h"
+#include "rules/member_table.h"
+#include "rules/rule_set.h"
 #include "tracking/clock.h"
 #include "tracking/store.h"
 
@@ -30,6 +36,30 @@ reports::Period periodOption(const Invocation& invocation) {
   return *year;
 }
 
+// The performance page: the period's table, then the charts of the eight quarters up to its end.
+void writePerformancePage(const config::Settings& settings, tracking::Store& store,
+                           const reports::Table& summary, const reports::Period& period,
+                           tracking::Date as_of, std::ostream& out) {
+  const tracking::Methodology methodology(settings.methodology);
+  const auto compiled = rules::RuleSet::compile(settings);
+  const auto& rule_set = std::get<rules::RuleSet>(compiled);  // checked by loadSettings
+  const auto table = rules::loadMemberTable(store, methodology, as_of);
+  const auto inputs = channels::performanceInputs(table, rule_set.focus(table), settings);
+  tracking::Quarter last;
+  std::string name;
+  if (const auto* quarter = std::get_if<tracking::Quarter>(&period)) {
+    last = *quarter;
+    name = quarter->name();
+  } else {
+    const auto& year = std::get<tracking::FinancialYear>(period);
+    last = year.quarters().back();
+    name = year.name();
+  }
+  reports::renderPerformancePage(
+      fmt::format("Proven reoffending against the national average: {}, as of {}", name, as_of.toString()),
+      summary, reports::performanceCharts(inputs, last), out);
+}
+
 }  // namespace
 
 int runReport(Invocation& invocation) {
@@ -41,7 +71,7 @@ int runReport(Invocation& invocation) {
       subject != "warnings" && subject != "rejected") {
     throw UsageError("unknown report '" + subject + "' (cohorts, performance, members, warnings, rejected)");
   }
-  const auto format = formatOption(invocation);
+  const auto format = formatOption(invocation, subject == "performance");
   const tracking::Date as_of = asOfOption(invocation);
   // Check the options that need no data before touching the store.
   std::optional<reports::Period> period;
@@ -69,6 +99,10 @@ int runReport(Invocation& invocation) {
     table = reports::cohortsTable(results);
   } else if (subject == "performance") {
     table = reports::performanceTable(results, methodology, *period, settings->national);
+    if (format == reports::Format::kHtml) {
+      writePerformancePage(*settings, *store, table, *period, as_of, invocation.out);
+      return kExitOk;
+    }
   } else if (subject == "members") {
     table = reports::membersTable(results, data, *quarter);
   } else {

@@ -38,12 +38,15 @@ std::map<Quarter, CohortTally> tallyByCohort(const PerformanceInputs& inputs) {
   return cohorts;
 }
 
+// The quarter's own national figure, or else that of the financial year it belongs to.
 const config::NationalAverage* nationalFor(const PerformanceInputs& inputs, const Quarter& quarter) {
-  const std::string name = quarter.name();
+  const std::string year = tracking::FinancialYear{quarter.number == 1 ? quarter.year - 1 : quarter.year}.name();
+  const config::NationalAverage* found = nullptr;
   for (const auto& entry : inputs.national) {
-    if (entry.period == name) return &entry;
+    if (entry.period == quarter.name()) return &entry;
+    if (entry.period == year) found = &entry;
   }
-  return nullptr;
+  return found;
 }
 
 std::vector<Quarter> chartedQuarters(Quarter last) {
@@ -176,7 +179,7 @@ Chart byMonthChart(const PerformanceInputs& inputs, const std::map<Quarter, Coho
                                : fmt::format("Cumulative proven reoffending by month: {} against earlier cohorts",
                                              recent.back().name());
   chart.x_label = "Months since the index date";
-  chart.y_label = "Children who reoffended so far";
+  chart.y_label = "Children reoffended so far";
   chart.y_unit = "% of cohort";
   for (int month = 0; month <= inputs.follow_up_months; ++month) chart.categories.push_back(std::to_string(month));
   // The live cohort first, so that it takes the first colour and marker of the palette.
@@ -253,7 +256,8 @@ void renderPerformancePage(std::string_view title, const Table& summary, const P
                            std::ostream& out) {
   static constexpr const char* kReading[] = {
       "Share of each quarterly cohort with at least one proven reoffence within 12 months of the "
-      "index date; the dashed line is the published national average configured for the quarter.",
+      "index date; the dashed line is the published national average configured for the quarter (or, "
+      "where only that is configured, for its financial year).",
       "Proven reoffences divided by the children who reoffended, per quarterly cohort.",
       "Share of each cohort whose first proven reoffence was committed by the end of each month "
       "since their index date (month m ends on the same calendar day m months later). Each line "

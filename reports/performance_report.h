@@ -3,7 +3,8 @@
 // that shows them (SVG inline) under a summary table. The board report e-mail draws the same
 // charts as PNG (channels/board_report.h).
 //
-//  (a) binary rate (%) by quarterly cohort against the national average configured per quarter;
+//  (a) binary rate (%) by quarterly cohort against the national average configured for the quarter
+//      (or else for its financial year);
 //  (b) proven reoffences per reoffender by cohort (and the national figure where configured);
 //  (c) cumulative share of a cohort with a proven reoffence by month since the index date, for the
 //      live cohort against the (up to) four cohorts with members before it;

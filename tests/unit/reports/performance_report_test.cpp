@@ -112,6 +112,15 @@ TEST(PerformanceReportTest, NoNationalSeriesWhenNoneIsConfiguredForTheQuarters) 
   EXPECT_EQ(charts.per_reoffender.series.size(), 1U);
 }
 
+TEST(PerformanceReportTest, AQuarterWithoutItsOwnNationalFigureTakesItsFinancialYears) {
+  auto inputs = example();
+  // 2024/25 is 2024Q2..2025Q1; 2025Q1's own figure wins over the year's.
+  inputs.national = {{"2024/25", 32.5, std::nullopt, "year"}, {"2025Q1", 31.6, std::nullopt, "quarter"}};
+  const auto charts = performanceCharts(inputs, quarter("2025Q4"));
+  ASSERT_EQ(charts.binary_rate.series.size(), 2U);
+  EXPECT_THAT(values(charts.binary_rate.series[1]), ElementsAre(gap, 32.5, 32.5, 32.5, 31.6, gap, gap, gap));
+}
+
 TEST(PerformanceReportTest, CumulativeShareByMonthOfTheLiveCohortAgainstEarlierOnes) {
   const auto charts = performanceCharts(example(), quarter("2025Q4"));
   const auto& chart = charts.by_month;
