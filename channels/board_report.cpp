@@ -20,7 +20,8 @@ mustache::data flag(bool value) {
   return value ? mustache::data::type::bool_true : mustache::data::type::bool_false;
 }
 
-const config::NationalAverage* nationalFor(const config::Settings& settings, const std::string& quarter) {
+const config::NationalAverage* nationalFor(const config::Settings& settings,
+                                           const std::string& quarter) {
   for (const auto& average : settings.national) {
     if (average.period == quarter) return &average;
   }
@@ -43,7 +44,8 @@ std::string byMonthInWords(const reports::Chart& chart) {
   for (std::size_t s = 0; s < chart.series.size(); ++s) {
     const auto& points = chart.series[s].points;
     if (month >= points.size() || !points[month]) continue;
-    words += fmt::format("{} {} {}", s == 0 ? "" : ";", chart.series[s].name, percent(*points[month]));
+    words +=
+        fmt::format("{} {} {}", s == 0 ? "" : ";", chart.series[s].name, percent(*points[month]));
   }
   return words + ".";
 }
@@ -54,7 +56,8 @@ std::string focusGroupsInWords(const reports::Chart& chart) {
   const auto& points = chart.series.front().points;
   for (std::size_t i = 0; i < chart.categories.size() && i < points.size(); ++i) {
     if (!points[i]) continue;
-    words += fmt::format("{}{} {}", words.empty() ? "" : "; ", chart.categories[i], percent(*points[i]));
+    words +=
+        fmt::format("{}{} {}", words.empty() ? "" : "; ", chart.categories[i], percent(*points[i]));
   }
   return words.empty() ? "no members." : words + ".";
 }
@@ -102,7 +105,8 @@ reports::PerformanceInputs performanceInputs(const rules::MemberTable& table,
     member.first_reoffence_date = facts.first_reoffence_date;
     if (i < focus.size()) {
       for (const auto id : focus[i].groups) {
-        if (const auto it = group_index.find(id); it != group_index.end()) member.focus_groups.push_back(it->second);
+        if (const auto it = group_index.find(id); it != group_index.end())
+          member.focus_groups.push_back(it->second);
       }
     }
     inputs.members.push_back(std::move(member));
@@ -138,13 +142,16 @@ Digest strategicReport(const Templates& templates, const DigestInputs& in) {
     row.set("members", std::to_string(tally.members));
     row.set("reoffenders", std::to_string(tally.reoffenders));
     row.set("rate", fmt::format("{:.1f}%", rate));
-    row.set("per_reoffender", tally.reoffenders > 0
-                                  ? fmt::format("{:.2f}", static_cast<double>(tally.reoffences) /
-                                                              static_cast<double>(tally.reoffenders))
-                                  : std::string("-"));
+    row.set("per_reoffender",
+            tally.reoffenders > 0
+                ? fmt::format("{:.2f}", static_cast<double>(tally.reoffences) /
+                                            static_cast<double>(tally.reoffenders))
+                : std::string("-"));
     const auto* national = nationalFor(in.settings, name);
-    row.set("national", national ? fmt::format("{:.1f}%", national->binary_rate) : std::string("-"));
-    row.set("difference", national ? fmt::format("{:+.1f} pp", rate - national->binary_rate) : std::string("-"));
+    row.set("national",
+            national ? fmt::format("{:.1f}%", national->binary_rate) : std::string("-"));
+    row.set("difference",
+            national ? fmt::format("{:+.1f} pp", rate - national->binary_rate) : std::string("-"));
     rows.push_back(row);
   }
 
@@ -152,7 +159,8 @@ Digest strategicReport(const Templates& templates, const DigestInputs& in) {
   mustache::data charts{mustache::data::type::list};
   std::vector<Attachment> images;
   if (latest) {
-    const auto performance = reports::performanceCharts(performanceInputs(in.table, in.focus, in.settings), *latest);
+    const auto performance =
+        reports::performanceCharts(performanceInputs(in.table, in.focus, in.settings), *latest);
     const std::vector<BoardChart> board = {
         {&performance.binary_rate, "binary-rate@cohortwatch", "binary-rate-by-cohort.png",
          "the rate of each cohort and the national average are in the table."},

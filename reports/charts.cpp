@@ -36,8 +36,8 @@ constexpr std::array<Rgb, 6> kPalette = {Rgb{0x0072b2}, Rgb{0xe69f00}, Rgb{0x009
                                          Rgb{0xcc79a7}, Rgb{0xd55e00}, Rgb{0x56b4e9}};
 
 enum class MarkerShape { kCircle, kSquare, kTriangle, kDiamond };
-constexpr std::array<MarkerShape, 4> kMarkerShapes = {MarkerShape::kCircle, MarkerShape::kSquare,
-                                                      MarkerShape::kTriangle, MarkerShape::kDiamond};
+constexpr std::array<MarkerShape, 4> kMarkerShapes = {
+    MarkerShape::kCircle, MarkerShape::kSquare, MarkerShape::kTriangle, MarkerShape::kDiamond};
 
 struct Point {
   double x = 0.0;
@@ -107,8 +107,9 @@ std::string printable(std::string_view text) {
 }
 
 std::size_t codePoints(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(
-      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0U) != 0x80U; }));
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xc0U) != 0x80U;
+  }));
 }
 
 // An estimate of the width of text in a sans-serif font (the same for SVG and PNG, so that both
@@ -165,7 +166,8 @@ struct Axis {
   int decimals = 1;
 };
 
-// From 0 to a round number at or above the largest value, in 4 to 6 round steps (1, 2, 2.5, 5 x 10^k).
+// From 0 to a round number at or above the largest value, in 4 to 6 round steps (1, 2, 2.5, 5 x
+// 10^k).
 Axis niceAxis(double largest) {
   if (!(largest > 0.0) || !std::isfinite(largest)) return {};
   const double raw = largest / 5.0;
@@ -201,7 +203,8 @@ struct LegendEntry {
 
 class Layout {
  public:
-  Layout(const Chart& chart, int width, int height) : chart_(chart), scene_{width, height, printable(chart.title), {}} {
+  Layout(const Chart& chart, int width, int height)
+      : chart_(chart), scene_{width, height, printable(chart.title), {}} {
     width_ = static_cast<double>(width);
     height_ = static_cast<double>(height);
   }
@@ -209,8 +212,13 @@ class Layout {
   Scene build() {
     const bool has_data = hasData();
     add(Box{0.0, 0.0, width_, height_, kWhite, std::nullopt, 0.0});
-    add(Label{{width_ / 2.0, kMargin + kTitleSize}, fitText(scene_.title, kTitleSize, width_ - 2 * kMargin),
-              kTitleSize, Anchor::kMiddle, true, false, kBlack});
+    add(Label{{width_ / 2.0, kMargin + kTitleSize},
+              fitText(scene_.title, kTitleSize, width_ - 2 * kMargin),
+              kTitleSize,
+              Anchor::kMiddle,
+              true,
+              false,
+              kBlack});
     plot_left_ = 78.0;
     plot_right_ = width_ - 24.0;
     const double legend_bottom = legend(kMargin + kTitleSize + 24.0);
@@ -220,8 +228,13 @@ class Layout {
     axisLabels();
     if (!has_data) {
       axes();
-      add(Label{{(plot_left_ + plot_right_) / 2.0, (plot_top_ + plot_bottom_) / 2.0}, "No data", 16.0,
-                Anchor::kMiddle, true, false, kMuted});
+      add(Label{{(plot_left_ + plot_right_) / 2.0, (plot_top_ + plot_bottom_) / 2.0},
+                "No data",
+                16.0,
+                Anchor::kMiddle,
+                true,
+                false,
+                kMuted});
       return std::move(scene_);
     }
     axis_ = niceAxis(largest());
@@ -242,8 +255,9 @@ class Layout {
   bool hasData() const {
     if (chart_.categories.empty()) return false;
     return std::any_of(chart_.series.begin(), chart_.series.end(), [](const ChartSeries& series) {
-      return std::any_of(series.points.begin(), series.points.end(),
-                         [](const auto& point) { return point.has_value() && std::isfinite(point->value); });
+      return std::any_of(series.points.begin(), series.points.end(), [](const auto& point) {
+        return point.has_value() && std::isfinite(point->value);
+      });
     });
   }
 
@@ -265,12 +279,16 @@ class Layout {
   }
 
   Rgb colourOf(std::size_t series) const { return kPalette[series % kPalette.size()]; }
-  MarkerShape markerOf(std::size_t series) const { return kMarkerShapes[series % kMarkerShapes.size()]; }
+  MarkerShape markerOf(std::size_t series) const {
+    return kMarkerShapes[series % kMarkerShapes.size()];
+  }
 
   double yOf(double value) const {
     return plot_bottom_ - std::max(0.0, value) / axis_.top * (plot_bottom_ - plot_top_);
   }
-  double band() const { return (plot_right_ - plot_left_) / static_cast<double>(chart_.categories.size()); }
+  double band() const {
+    return (plot_right_ - plot_left_) / static_cast<double>(chart_.categories.size());
+  }
   double centreOf(std::size_t category) const {
     return plot_left_ + band() * (static_cast<double>(category) + 0.5);
   }
@@ -278,7 +296,8 @@ class Layout {
   // Lays the legend out in rows under the title; returns the y below it.
   double legend(double baseline) {
     std::vector<LegendEntry> entries;
-    for (std::size_t i = 0; i < chart_.series.size(); ++i) entries.push_back({printable(chart_.series[i].name), i});
+    for (std::size_t i = 0; i < chart_.series.size(); ++i)
+      entries.push_back({printable(chart_.series[i].name), i});
     if (anyProvisional()) entries.push_back({kProvisionalLegend, std::nullopt});
     if (entries.empty()) return baseline - kLegendSize;
     constexpr double kSwatch = 30.0;
@@ -297,13 +316,21 @@ class Layout {
       } else if (!entry.series) {
         add(Marker{{x + kSwatch / 2.0, mid}, MarkerShape::kCircle, kMuted, true, 5.0});
       } else if (chart_.kind == ChartKind::kBar) {
-        add(Box{x + 8.0, mid - 7.0, 14.0, 14.0, colourOf(*entry.series), colourOf(*entry.series), 1.0});
+        add(Box{x + 8.0, mid - 7.0, 14.0, 14.0, colourOf(*entry.series), colourOf(*entry.series),
+                1.0});
       } else {
         const auto& series = chart_.series[*entry.series];
-        add(Polyline{{{x, mid}, {x + kSwatch, mid}}, colourOf(*entry.series), 2.5, dashFor(series.style)});
-        if (series.markers) add(Marker{{x + kSwatch / 2.0, mid}, markerOf(*entry.series), colourOf(*entry.series), false, 5.0});
+        add(Polyline{
+            {{x, mid}, {x + kSwatch, mid}}, colourOf(*entry.series), 2.5, dashFor(series.style)});
+        if (series.markers)
+          add(Marker{{x + kSwatch / 2.0, mid},
+                     markerOf(*entry.series),
+                     colourOf(*entry.series),
+                     false,
+                     5.0});
       }
-      add(Label{{x + kSwatch + 6.0, baseline}, text, kLegendSize, Anchor::kStart, false, false, kBlack});
+      add(Label{
+          {x + kSwatch + 6.0, baseline}, text, kLegendSize, Anchor::kStart, false, false, kBlack});
       x += entry_width;
     }
     return baseline + 4.0;
@@ -311,19 +338,31 @@ class Layout {
 
   void axisLabels() {
     add(Label{{(plot_left_ + plot_right_) / 2.0, height_ - kMargin},
-              fitText(printable(chart_.x_label), kAxisLabelSize, plot_right_ - plot_left_), kAxisLabelSize,
-              Anchor::kMiddle, false, false, kBlack});
+              fitText(printable(chart_.x_label), kAxisLabelSize, plot_right_ - plot_left_),
+              kAxisLabelSize,
+              Anchor::kMiddle,
+              false,
+              false,
+              kBlack});
     std::string y_label = printable(chart_.y_label);
     if (!chart_.y_unit.empty()) y_label += " (" + printable(chart_.y_unit) + ")";
     // Centred on the plot, but free to run past it up and down as far as the margins.
     const double middle = (plot_top_ + plot_bottom_) / 2.0;
     const double room = 2.0 * std::min(middle - kMargin, height_ - kMargin - middle);
-    add(Label{{kMargin + kAxisLabelSize, middle}, fitText(y_label, kAxisLabelSize, room), kAxisLabelSize,
-              Anchor::kMiddle, false, true, kBlack});
+    add(Label{{kMargin + kAxisLabelSize, middle},
+              fitText(y_label, kAxisLabelSize, room),
+              kAxisLabelSize,
+              Anchor::kMiddle,
+              false,
+              true,
+              kBlack});
   }
 
   void axes() {
-    add(Polyline{{{plot_left_, plot_top_}, {plot_left_, plot_bottom_}, {plot_right_, plot_bottom_}}, kBlack, 1.2, {}});
+    add(Polyline{{{plot_left_, plot_top_}, {plot_left_, plot_bottom_}, {plot_right_, plot_bottom_}},
+                 kBlack,
+                 1.2,
+                 {}});
   }
 
   void gridlines() {
@@ -332,8 +371,13 @@ class Layout {
       const double value = axis_.step * i;
       const double y = yOf(value);
       if (i > 0) add(Polyline{{{plot_left_, y}, {plot_right_, y}}, kGrid, 1.0, {}});
-      add(Label{{plot_left_ - 6.0, y + kTickSize / 3.0}, fmt::format("{:.{}f}", value, axis_.decimals), kTickSize,
-                Anchor::kEnd, false, false, kBlack});
+      add(Label{{plot_left_ - 6.0, y + kTickSize / 3.0},
+                fmt::format("{:.{}f}", value, axis_.decimals),
+                kTickSize,
+                Anchor::kEnd,
+                false,
+                false,
+                kBlack});
     }
   }
 
@@ -341,7 +385,8 @@ class Layout {
     const double width = band();
     // Labels too wide for their band are shown for every n-th category only.
     double widest = 0.0;
-    for (const auto& category : chart_.categories) widest = std::max(widest, textWidth(printable(category), kTickSize));
+    for (const auto& category : chart_.categories)
+      widest = std::max(widest, textWidth(printable(category), kTickSize));
     std::size_t every = 1;
     if (widest > width * 2.0) {
       every = static_cast<std::size_t>(std::ceil(std::min(widest, 120.0) / width));
@@ -350,8 +395,14 @@ class Layout {
       const auto wrapped = wrapText(printable(chart_.categories[i]), kTickSize,
                                     std::max(width * static_cast<double>(every) - 6.0, 30.0), 2);
       for (std::size_t line = 0; line < wrapped.size(); ++line) {
-        add(Label{{centreOf(i), plot_bottom_ + kTickSize + 5.0 + static_cast<double>(line) * (kTickSize + 3.0)},
-                  wrapped[line], kTickSize, Anchor::kMiddle, false, false, kBlack});
+        add(Label{{centreOf(i),
+                   plot_bottom_ + kTickSize + 5.0 + static_cast<double>(line) * (kTickSize + 3.0)},
+                  wrapped[line],
+                  kTickSize,
+                  Anchor::kMiddle,
+                  false,
+                  false,
+                  kBlack});
       }
     }
   }
@@ -376,9 +427,11 @@ class Layout {
       for (std::size_t i = 0; i < count; ++i) {
         const auto& point = series.points[i];
         if (!point || !std::isfinite(point->value)) continue;
-        const bool isolated = (i == 0 || !series.points[i - 1]) && (i + 1 == count || !series.points[i + 1]);
+        const bool isolated =
+            (i == 0 || !series.points[i - 1]) && (i + 1 == count || !series.points[i + 1]);
         if (series.markers || point->provisional || isolated) {
-          add(Marker{{centreOf(i), yOf(point->value)}, markerOf(s), colourOf(s), point->provisional, 5.0});
+          add(Marker{
+              {centreOf(i), yOf(point->value)}, markerOf(s), colourOf(s), point->provisional, 5.0});
         }
       }
     }
@@ -396,8 +449,8 @@ class Layout {
         const double x = centreOf(i) - group / 2.0 + bar * static_cast<double>(s) + 1.0;
         const double y = yOf(point->value);
         // A provisional bar is hollow: its outline only, like the hollow markers of a line chart.
-        add(Box{x, y, bar - 2.0, plot_bottom_ - y, point->provisional ? kWhite : colourOf(s), colourOf(s),
-                point->provisional ? 2.0 : 1.0});
+        add(Box{x, y, bar - 2.0, plot_bottom_ - y, point->provisional ? kWhite : colourOf(s),
+                colourOf(s), point->provisional ? 2.0 : 1.0});
       }
     }
   }
@@ -414,13 +467,15 @@ std::vector<Point> markerOutline(const Marker& marker) {
   const auto [x, y] = marker.at;
   switch (marker.shape) {
     case MarkerShape::kSquare:
-      return {{x - r * 0.85, y - r * 0.85}, {x + r * 0.85, y - r * 0.85}, {x + r * 0.85, y + r * 0.85}, {x - r * 0.85, y + r * 0.85}};
+      return {{x - r * 0.85, y - r * 0.85},
+              {x + r * 0.85, y - r * 0.85},
+              {x + r * 0.85, y + r * 0.85},
+              {x - r * 0.85, y + r * 0.85}};
     case MarkerShape::kTriangle:
       return {{x, y - r * 1.15}, {x + r, y + r * 0.75}, {x - r, y + r * 0.75}};
     case MarkerShape::kDiamond:
       return {{x, y - r * 1.2}, {x + r * 1.2, y}, {x, y + r * 1.2}, {x - r * 1.2, y}};
-    case MarkerShape::kCircle:
-      break;
+    case MarkerShape::kCircle: break;
   }
   return {};  // a circle has no outline of vertices
 }
@@ -428,7 +483,9 @@ std::vector<Point> markerOutline(const Marker& marker) {
 // ---------------------------------------------------------------------------------------------
 // SVG.
 
-std::string number(double value) { return fmt::format("{:.1f}", value); }
+std::string number(double value) {
+  return fmt::format("{:.1f}", value);
+}
 
 std::string svgPoints(const std::vector<Point>& points) {
   std::string out;
@@ -450,35 +507,43 @@ struct SvgWriter {
   std::string& out;
 
   void operator()(const Polyline& line) const {
-    out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"{} "
-                       "stroke-linejoin=\"round\"/>\n",
-                       svgPoints(line.points), line.colour.hex(), number(line.width), svgDash(line.dash));
+    out += fmt::format(
+        "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"{} "
+        "stroke-linejoin=\"round\"/>\n",
+        svgPoints(line.points), line.colour.hex(), number(line.width), svgDash(line.dash));
   }
   void operator()(const Box& box) const {
-    out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"", number(box.x),
-                       number(box.y), number(box.width), number(box.height), box.fill ? box.fill->hex() : "none");
-    if (box.stroke) out += fmt::format(" stroke=\"{}\" stroke-width=\"{}\"", box.stroke->hex(), number(box.stroke_width));
+    out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"",
+                       number(box.x), number(box.y), number(box.width), number(box.height),
+                       box.fill ? box.fill->hex() : "none");
+    if (box.stroke)
+      out += fmt::format(" stroke=\"{}\" stroke-width=\"{}\"", box.stroke->hex(),
+                         number(box.stroke_width));
     out += "/>\n";
   }
   void operator()(const Marker& marker) const {
-    const std::string paint = fmt::format("fill=\"{}\" stroke=\"{}\" stroke-width=\"2.0\"",
-                                          marker.hollow ? kWhite.hex() : marker.colour.hex(), marker.colour.hex());
+    const std::string paint =
+        fmt::format("fill=\"{}\" stroke=\"{}\" stroke-width=\"2.0\"",
+                    marker.hollow ? kWhite.hex() : marker.colour.hex(), marker.colour.hex());
     if (marker.shape == MarkerShape::kCircle) {
-      out += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"{}\" {}/>\n", number(marker.at.x), number(marker.at.y),
-                         number(marker.radius), paint);
+      out += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"{}\" {}/>\n", number(marker.at.x),
+                         number(marker.at.y), number(marker.radius), paint);
     } else {
       out += fmt::format("<polygon points=\"{}\" {}/>\n", svgPoints(markerOutline(marker)), paint);
     }
   }
   void operator()(const Label& label) const {
-    const char* anchor = label.anchor == Anchor::kStart ? "start" : label.anchor == Anchor::kMiddle ? "middle" : "end";
-    out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"{}\" text-anchor=\"{}\" fill=\"{}\"{}{}>{}</text>\n",
-                       number(label.at.x), number(label.at.y), number(label.size), anchor, label.colour.hex(),
-                       label.bold ? " font-weight=\"bold\"" : "",
-                       label.vertical ? fmt::format(" transform=\"rotate(-90 {} {})\"", number(label.at.x),
-                                                    number(label.at.y))
-                                      : std::string(),
-                       htmlEscape(label.text));
+    const char* anchor = label.anchor == Anchor::kStart    ? "start"
+                         : label.anchor == Anchor::kMiddle ? "middle"
+                                                           : "end";
+    out += fmt::format(
+        "<text x=\"{}\" y=\"{}\" font-size=\"{}\" text-anchor=\"{}\" fill=\"{}\"{}{}>{}</text>\n",
+        number(label.at.x), number(label.at.y), number(label.size), anchor, label.colour.hex(),
+        label.bold ? " font-weight=\"bold\"" : "",
+        label.vertical ? fmt::format(" transform=\"rotate(-90 {} {})\"", number(label.at.x),
+                                     number(label.at.y))
+                       : std::string(),
+        htmlEscape(label.text));
   }
 };
 
@@ -499,7 +564,8 @@ struct CairoPainter {
     if (line.points.empty()) return;
     cairo_new_path(cr);
     cairo_move_to(cr, line.points.front().x, line.points.front().y);
-    for (std::size_t i = 1; i < line.points.size(); ++i) cairo_line_to(cr, line.points[i].x, line.points[i].y);
+    for (std::size_t i = 1; i < line.points.size(); ++i)
+      cairo_line_to(cr, line.points[i].x, line.points[i].y);
     cairo_set_line_width(cr, line.width);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
     cairo_set_dash(cr, line.dash.data(), static_cast<int>(line.dash.size()), 0.0);
@@ -528,7 +594,8 @@ struct CairoPainter {
     } else {
       const auto outline = markerOutline(marker);
       cairo_move_to(cr, outline.front().x, outline.front().y);
-      for (std::size_t i = 1; i < outline.size(); ++i) cairo_line_to(cr, outline[i].x, outline[i].y);
+      for (std::size_t i = 1; i < outline.size(); ++i)
+        cairo_line_to(cr, outline[i].x, outline[i].y);
       cairo_close_path(cr);
     }
     setColour(cr, marker.hollow ? kWhite : marker.colour);
@@ -573,7 +640,8 @@ std::string renderSvg(const Chart& chart, int width, int height) {
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n";
   out += fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{0}\" height=\"{1}\" "
-      "viewBox=\"0 0 {0} {1}\" style=\"max-width: 100%; height: auto;\" role=\"img\" font-family=\"Arial, Helvetica, sans-serif\">\n",
+      "viewBox=\"0 0 {0} {1}\" style=\"max-width: 100%; height: auto;\" role=\"img\" "
+      "font-family=\"Arial, Helvetica, sans-serif\">\n",
       width, height);
   out += "<title>" + htmlEscape(scene.title) + "</title>\n";
   const SvgWriter writer{out};
@@ -583,9 +651,12 @@ std::string renderSvg(const Chart& chart, int width, int height) {
 }
 
 std::string renderPng(const Chart& chart, int width, int height) {
-  if (width < kMinimumSize || width > kMaximumSize || height < kMinimumSize || height > kMaximumSize) return {};
+  if (width < kMinimumSize || width > kMaximumSize || height < kMinimumSize ||
+      height > kMaximumSize)
+    return {};
   const Scene scene = Layout(chart, width, height).build();
-  SurfacePtr surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height), cairo_surface_destroy);
+  SurfacePtr surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height),
+                     cairo_surface_destroy);
   if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) return {};
   ContextPtr context(cairo_create(surface.get()), cairo_destroy);
   if (cairo_status(context.get()) != CAIRO_STATUS_SUCCESS) return {};
@@ -594,7 +665,9 @@ std::string renderPng(const Chart& chart, int width, int height) {
   if (cairo_status(context.get()) != CAIRO_STATUS_SUCCESS) return {};
   cairo_surface_flush(surface.get());
   std::string png;
-  if (cairo_surface_write_to_png_stream(surface.get(), appendToString, &png) != CAIRO_STATUS_SUCCESS) return {};
+  if (cairo_surface_write_to_png_stream(surface.get(), appendToString, &png) !=
+      CAIRO_STATUS_SUCCESS)
+    return {};
   return png;
 }
 

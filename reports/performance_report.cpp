@@ -39,8 +39,10 @@ std::map<Quarter, CohortTally> tallyByCohort(const PerformanceInputs& inputs) {
 }
 
 // The quarter's own national figure, or else that of the financial year it belongs to.
-const config::NationalAverage* nationalFor(const PerformanceInputs& inputs, const Quarter& quarter) {
-  const std::string year = tracking::FinancialYear{quarter.number == 1 ? quarter.year - 1 : quarter.year}.name();
+const config::NationalAverage* nationalFor(const PerformanceInputs& inputs,
+                                           const Quarter& quarter) {
+  const std::string year =
+      tracking::FinancialYear{quarter.number == 1 ? quarter.year - 1 : quarter.year}.name();
   const config::NationalAverage* found = nullptr;
   for (const auto& entry : inputs.national) {
     if (entry.period == quarter.name()) return &entry;
@@ -57,7 +59,8 @@ std::vector<Quarter> chartedQuarters(Quarter last) {
   return quarters;
 }
 
-Chart binaryRateChart(const PerformanceInputs& inputs, const std::map<Quarter, CohortTally>& cohorts,
+Chart binaryRateChart(const PerformanceInputs& inputs,
+                      const std::map<Quarter, CohortTally>& cohorts,
                       const std::vector<Quarter>& quarters) {
   Chart chart;
   chart.kind = ChartKind::kLine;
@@ -88,7 +91,8 @@ Chart binaryRateChart(const PerformanceInputs& inputs, const std::map<Quarter, C
   return chart;
 }
 
-Chart perReoffenderChart(const PerformanceInputs& inputs, const std::map<Quarter, CohortTally>& cohorts,
+Chart perReoffenderChart(const PerformanceInputs& inputs,
+                         const std::map<Quarter, CohortTally>& cohorts,
                          const std::vector<Quarter>& quarters) {
   Chart chart;
   chart.kind = ChartKind::kBar;
@@ -133,21 +137,26 @@ int monthReached(const CohortTally& tally, tracking::Date as_of, int follow_up_m
   return month;
 }
 
-ChartSeries cumulativeSeries(const Quarter& quarter, const CohortTally& tally, const PerformanceInputs& inputs,
-                             bool live) {
-  ChartSeries series{live ? quarter.name() + " (live cohort)" : quarter.name(), {},
-                     live ? LineStyle::kSolid : LineStyle::kDashed, true};
+ChartSeries cumulativeSeries(const Quarter& quarter, const CohortTally& tally,
+                             const PerformanceInputs& inputs, bool live) {
+  ChartSeries series{live ? quarter.name() + " (live cohort)" : quarter.name(),
+                     {},
+                     live ? LineStyle::kSolid : LineStyle::kDashed,
+                     true};
   const int reached = monthReached(tally, inputs.as_of, inputs.follow_up_months);
   for (int month = 0; month <= inputs.follow_up_months; ++month) {
     if (month > reached) {
       series.points.emplace_back();
       continue;
     }
-    const auto reoffended = std::count_if(tally.members.begin(), tally.members.end(), [&](const auto* member) {
-      return member->first_reoffence_date && *member->first_reoffence_date <= member->index_date.addMonths(month);
-    });
+    const auto reoffended =
+        std::count_if(tally.members.begin(), tally.members.end(), [&](const auto* member) {
+          return member->first_reoffence_date &&
+                 *member->first_reoffence_date <= member->index_date.addMonths(month);
+        });
     series.points.push_back(ChartPoint{
-        100.0 * static_cast<double>(reoffended) / static_cast<double>(tally.members.size()), tally.provisional()});
+        100.0 * static_cast<double>(reoffended) / static_cast<double>(tally.members.size()),
+        tally.provisional()});
   }
   return series;
 }
@@ -167,7 +176,8 @@ std::vector<Quarter> recentCohorts(const std::map<Quarter, CohortTally>& cohorts
       break;
     }
   }
-  const auto first = live - std::min<std::ptrdiff_t>(kEarlierCohortsCompared, live - with_members.begin());
+  const auto first =
+      live - std::min<std::ptrdiff_t>(kEarlierCohortsCompared, live - with_members.begin());
   return {first, live + 1};
 }
 
@@ -175,13 +185,16 @@ Chart byMonthChart(const PerformanceInputs& inputs, const std::map<Quarter, Coho
                    const std::vector<Quarter>& recent) {
   Chart chart;
   chart.kind = ChartKind::kLine;
-  chart.title = recent.empty() ? std::string("Cumulative proven reoffending by month since the index date")
-                               : fmt::format("Cumulative proven reoffending by month: {} against earlier cohorts",
-                                             recent.back().name());
+  chart.title =
+      recent.empty()
+          ? std::string("Cumulative proven reoffending by month since the index date")
+          : fmt::format("Cumulative proven reoffending by month: {} against earlier cohorts",
+                        recent.back().name());
   chart.x_label = "Months since the index date";
   chart.y_label = "Children reoffended so far";
   chart.y_unit = "% of cohort";
-  for (int month = 0; month <= inputs.follow_up_months; ++month) chart.categories.push_back(std::to_string(month));
+  for (int month = 0; month <= inputs.follow_up_months; ++month)
+    chart.categories.push_back(std::to_string(month));
   // The live cohort first, so that it takes the first colour and marker of the palette.
   for (auto it = recent.rbegin(); it != recent.rend(); ++it) {
     chart.series.push_back(cumulativeSeries(*it, cohorts.at(*it), inputs, it == recent.rbegin()));
@@ -189,7 +202,8 @@ Chart byMonthChart(const PerformanceInputs& inputs, const std::map<Quarter, Coho
   return chart;
 }
 
-Chart focusGroupChart(const PerformanceInputs& inputs, const std::map<Quarter, CohortTally>& cohorts,
+Chart focusGroupChart(const PerformanceInputs& inputs,
+                      const std::map<Quarter, CohortTally>& cohorts,
                       const std::vector<Quarter>& recent) {
   Chart chart;
   chart.kind = ChartKind::kBar;
@@ -221,14 +235,15 @@ Chart focusGroupChart(const PerformanceInputs& inputs, const std::map<Quarter, C
   }
   ChartSeries series{"This YOT", {}, LineStyle::kSolid, false};
   for (std::size_t i = 0; i < groups.size(); ++i) {
-    const std::string name = i < inputs.focus_group_names.size() ? inputs.focus_group_names[i] : "All members";
+    const std::string name =
+        i < inputs.focus_group_names.size() ? inputs.focus_group_names[i] : "All members";
     chart.categories.push_back(fmt::format("{} (n={})", name, groups[i].members));
     if (groups[i].members == 0) {
       series.points.emplace_back();
     } else {
-      series.points.push_back(ChartPoint{
-          100.0 * static_cast<double>(groups[i].reoffenders) / static_cast<double>(groups[i].members),
-          groups[i].provisional});
+      series.points.push_back(ChartPoint{100.0 * static_cast<double>(groups[i].reoffenders) /
+                                             static_cast<double>(groups[i].members),
+                                         groups[i].provisional});
     }
   }
   chart.series.push_back(std::move(series));
@@ -252,11 +267,12 @@ PerformanceCharts performanceCharts(const PerformanceInputs& inputs, Quarter las
           byMonthChart(inputs, cohorts, recent), focusGroupChart(inputs, cohorts, recent)};
 }
 
-void renderPerformancePage(std::string_view title, const Table& summary, const PerformanceCharts& charts,
-                           std::ostream& out) {
+void renderPerformancePage(std::string_view title, const Table& summary,
+                           const PerformanceCharts& charts, std::ostream& out) {
   static constexpr const char* kReading[] = {
       "Share of each quarterly cohort with at least one proven reoffence within 12 months of the "
-      "index date; the dashed line is the published national average configured for the quarter (or, "
+      "index date; the dashed line is the published national average configured for the quarter "
+      "(or, "
       "where only that is configured, for its financial year).",
       "Proven reoffences divided by the children who reoffended, per quarterly cohort.",
       "Share of each cohort whose first proven reoffence was committed by the end of each month "
@@ -268,13 +284,15 @@ void renderPerformancePage(std::string_view title, const Table& summary, const P
   htmlHeading("Summary", out);
   renderHtmlTable(summary, out);
   htmlHeading("Charts", out);
-  htmlParagraph("Hollow markers and bars are provisional figures: their cohorts are not complete, so "
-                "they rise as further offences are proven.",
-                out);
+  htmlParagraph(
+      "Hollow markers and bars are provisional figures: their cohorts are not complete, so "
+      "they rise as further offences are proven.",
+      out);
   const auto all = charts.all();
   for (std::size_t i = 0; i < all.size(); ++i) {
     out << "<figure style=\"margin: 1em 0; page-break-inside: avoid;\">\n"
-        << inlineSvg(*all[i]) << "<figcaption>" << htmlEscape(kReading[i]) << "</figcaption>\n</figure>\n";
+        << inlineSvg(*all[i]) << "<figcaption>" << htmlEscape(kReading[i])
+        << "</figcaption>\n</figure>\n";
   }
   endHtmlPage(out);
 }

@@ -52,7 +52,7 @@ struct PerformanceInputs {
   int follow_up_months = 12;
 };
 
-inline constexpr int kCohortsCharted = 8;  // quarters on charts (a) and (b)
+inline constexpr int kCohortsCharted = 8;          // quarters on charts (a) and (b)
 inline constexpr int kEarlierCohortsCompared = 4;  // chart (c)
 
 struct PerformanceCharts {
@@ -61,7 +61,9 @@ struct PerformanceCharts {
   Chart by_month;        // (c)
   Chart focus_groups;    // (d)
 
-  std::vector<const Chart*> all() const { return {&binary_rate, &per_reoffender, &by_month, &focus_groups}; }
+  std::vector<const Chart*> all() const {
+    return {&binary_rate, &per_reoffender, &by_month, &focus_groups};
+  }
 };
 
 // The charts for the kCohortsCharted quarters up to and including `last` (e.g. the last quarter of

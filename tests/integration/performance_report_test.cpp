@@ -77,28 +77,32 @@ print(json.dumps(result))
 class PerformanceReportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto generated = runCohortwatch({"generate", "--out", (dir_ / "data").string(), "--children", "800",
-                                           "--from", "2023-01-01", "--to", kAsOf, "--seed", "8"});
+    const auto generated =
+        runCohortwatch({"generate", "--out", (dir_ / "data").string(), "--children", "800",
+                        "--from", "2023-01-01", "--to", kAsOf, "--seed", "8"});
     ASSERT_EQ(generated.exit_code, 0) << generated.err;
     writeFile(dir_ / "cw.yaml",
               "database:\n  path: " + (dir_ / "cw.db").string() +
                   "\n"
                   "national:\n"
                   "  - {period: 2024/25, binary_rate: 32.5, source: synthetic}\n"
-                  "  - {period: 2024Q2, binary_rate: 31.6, reoffences_per_reoffender: 3.9, source: synthetic}\n"
+                  "  - {period: 2024Q2, binary_rate: 31.6, reoffences_per_reoffender: 3.9, source: "
+                  "synthetic}\n"
                   "focus_groups:\n"
                   "  - {id: age_17, name: \"17 at the index date\", when: age_at_index == 17}\n"
                   "  - {id: looked_after, name: \"Looked-after children\", when: looked_after}\n"
                   "notifications:\n"
                   "  managers: [board@yot.example.org]\n"
-                  "  spool_dir: " + (dir_ / "spool").string() +
+                  "  spool_dir: " +
+                  (dir_ / "spool").string() +
                   "\n"
                   "schedules:\n"
                   "  - name: board-report\n"
                   "    cron: \"0 8 1 */3 *\"\n"
                   "    produces: strategic_report\n");
-    const auto imported = cw({"import", (dir_ / "data/people.csv").string(), (dir_ / "data/offences.csv").string(),
-                              (dir_ / "data/outcomes.csv").string()});
+    const auto imported =
+        cw({"import", (dir_ / "data/people.csv").string(), (dir_ / "data/offences.csv").string(),
+            (dir_ / "data/outcomes.csv").string()});
     ASSERT_EQ(imported.exit_code, 0) << imported.err;
   }
 
@@ -119,7 +123,8 @@ class PerformanceReportTest : public ::testing::Test {
 };
 
 TEST_F(PerformanceReportTest, HtmlReportHoldsTheSummaryAndFourChartsThatParseAsSvg) {
-  const auto report = cw({"report", "performance", "--year", "2024/25", "--as-of", kAsOf, "--format", "html"});
+  const auto report =
+      cw({"report", "performance", "--year", "2024/25", "--as-of", kAsOf, "--format", "html"});
   ASSERT_EQ(report.exit_code, 0) << report.err;
   EXPECT_THAT(report.out, HasSubstr("<!DOCTYPE html>"));
   EXPECT_THAT(report.out, HasSubstr("<td>2024/25</td>"));  // the summary table's year row
@@ -143,8 +148,9 @@ TEST_F(PerformanceReportTest, HtmlReportHoldsTheSummaryAndFourChartsThatParseAsS
   EXPECT_THAT(first, Contains("National average"));
   EXPECT_THAT(first, Contains("Children who reoffended (% of cohort)"));
   const auto groups = svgs[3]["texts"].get<std::vector<std::string>>();
-  EXPECT_TRUE(std::any_of(groups.begin(), groups.end(),
-                          [](const std::string& text) { return text.starts_with("All members (n="); }));
+  EXPECT_TRUE(std::any_of(groups.begin(), groups.end(), [](const std::string& text) {
+    return text.starts_with("All members (n=");
+  }));
 }
 
 TEST_F(PerformanceReportTest, HtmlIsOnlyForThePerformanceReport) {

@@ -42,30 +42,34 @@ struct Parsed {
     return out;
   }
   std::size_t count(const std::string& name) const {
-    return static_cast<std::size_t>(std::count_if(elements.begin(), elements.end(),
-                                                  [&](const Element& e) { return e.name == name; }));
+    return static_cast<std::size_t>(std::count_if(
+        elements.begin(), elements.end(), [&](const Element& e) { return e.name == name; }));
   }
 };
 
 Parsed parseXml(const std::string& xml) {
   Parsed parsed;
-  std::unique_ptr<XML_ParserStruct, decltype(&XML_ParserFree)> parser(XML_ParserCreate("UTF-8"), XML_ParserFree);
+  std::unique_ptr<XML_ParserStruct, decltype(&XML_ParserFree)> parser(XML_ParserCreate("UTF-8"),
+                                                                      XML_ParserFree);
   XML_SetUserData(parser.get(), &parsed);
   XML_SetElementHandler(
       parser.get(),
       [](void* data, const XML_Char* name, const XML_Char** attributes) {
         auto* p = static_cast<Parsed*>(data);
         Element element{name, {}, {}};
-        for (int i = 0; attributes[i] != nullptr; i += 2) element.attributes[attributes[i]] = attributes[i + 1];
+        for (int i = 0; attributes[i] != nullptr; i += 2)
+          element.attributes[attributes[i]] = attributes[i + 1];
         p->open.push_back(p->elements.size());
         p->elements.push_back(std::move(element));
       },
       [](void* data, const XML_Char*) { static_cast<Parsed*>(data)->open.pop_back(); });
   XML_SetCharacterDataHandler(parser.get(), [](void* data, const XML_Char* text, int length) {
     auto* p = static_cast<Parsed*>(data);
-    if (!p->open.empty()) p->elements[p->open.back()].text.append(text, static_cast<std::size_t>(length));
+    if (!p->open.empty())
+      p->elements[p->open.back()].text.append(text, static_cast<std::size_t>(length));
   });
-  if (XML_Parse(parser.get(), xml.data(), static_cast<int>(xml.size()), XML_TRUE) == XML_STATUS_ERROR) {
+  if (XML_Parse(parser.get(), xml.data(), static_cast<int>(xml.size()), XML_TRUE) ==
+      XML_STATUS_ERROR) {
     parsed.error = XML_ErrorString(XML_GetErrorCode(parser.get()));
     return parsed;
   }
@@ -76,7 +80,7 @@ Parsed parseXml(const std::string& xml) {
 struct Image {
   int width = 0;
   int height = 0;
-  long not_background = 0;       // pixels that differ from the top-left one
+  long not_background = 0;  // pixels that differ from the top-left one
   std::size_t distinct_colours = 0;
 };
 
@@ -131,10 +135,14 @@ Chart quarterlyChart() {
   chart.y_unit = "% of cohort";
   chart.categories = {"2024Q3", "2024Q4", "2025Q1", "2025Q2"};
   chart.series = {
-      {"<A&B>", {ChartPoint{31.0, false}, ChartPoint{28.5, false}, std::nullopt, ChartPoint{12.0, true}},
-       LineStyle::kSolid, true},
-      {"National average", {ChartPoint{37.3, false}, ChartPoint{32.5, false}, ChartPoint{31.6, false}, std::nullopt},
-       LineStyle::kDashed, true}};
+      {"<A&B>",
+       {ChartPoint{31.0, false}, ChartPoint{28.5, false}, std::nullopt, ChartPoint{12.0, true}},
+       LineStyle::kSolid,
+       true},
+      {"National average",
+       {ChartPoint{37.3, false}, ChartPoint{32.5, false}, ChartPoint{31.6, false}, std::nullopt},
+       LineStyle::kDashed,
+       true}};
   return chart;
 }
 
@@ -174,9 +182,11 @@ TEST(ChartsTest, ProvisionalPointsAreHollowAndExplainedInTheLegend) {
   const auto parsed = parseXml(renderSvg(chart));
   ASSERT_TRUE(parsed.ok) << parsed.error;
   EXPECT_THAT(parsed.texts(), Contains(kProvisionalLegend));
-  const auto hollow = std::count_if(parsed.elements.begin(), parsed.elements.end(), [](const Element& e) {
-    return e.name == "circle" && e.attributes.at("fill") == "#ffffff" && e.attributes.at("stroke") != "#ffffff";
-  });
+  const auto hollow =
+      std::count_if(parsed.elements.begin(), parsed.elements.end(), [](const Element& e) {
+        return e.name == "circle" && e.attributes.at("fill") == "#ffffff" &&
+               e.attributes.at("stroke") != "#ffffff";
+      });
   EXPECT_EQ(hollow, 2);  // the provisional point and its legend entry
 
   chart.series[0].points[3]->provisional = false;
@@ -193,13 +203,14 @@ TEST(ChartsTest, BarChartDrawsProvisionalBarsAsOutlines) {
   chart.y_label = "Proven reoffences per reoffender";
   chart.y_unit = "offences";
   chart.categories = {"2025Q1", "2025Q2"};
-  chart.series = {{"This YOT", {ChartPoint{2.5, false}, ChartPoint{1.25, true}}, LineStyle::kSolid, false}};
+  chart.series = {
+      {"This YOT", {ChartPoint{2.5, false}, ChartPoint{1.25, true}}, LineStyle::kSolid, false}};
   const auto parsed = parseXml(renderSvg(chart));
   ASSERT_TRUE(parsed.ok) << parsed.error;
   std::vector<std::string> bar_fills;
   for (const auto& element : parsed.elements) {
-    if (element.name == "rect" && element.attributes.contains("stroke") && element.attributes.at("stroke") == "#0072b2" &&
-        element.attributes.at("height") != "14.0") {
+    if (element.name == "rect" && element.attributes.contains("stroke") &&
+        element.attributes.at("stroke") == "#0072b2" && element.attributes.at("height") != "14.0") {
       bar_fills.push_back(element.attributes.at("fill"));
     }
   }
@@ -229,11 +240,11 @@ TEST(ChartsTest, AChartWithoutDataSaysSoInBothForms) {
   chart.y_label = "Children who reoffended";
   chart.y_unit = "%";
   for (const auto& empty : {chart, [&] {
-         auto gaps = chart;
-         gaps.categories = {"2025Q1"};
-         gaps.series = {{"This YOT", {std::nullopt}, LineStyle::kSolid, true}};
-         return gaps;
-       }()}) {
+                              auto gaps = chart;
+                              gaps.categories = {"2025Q1"};
+                              gaps.series = {{"This YOT", {std::nullopt}, LineStyle::kSolid, true}};
+                              return gaps;
+                            }()}) {
     const auto parsed = parseXml(renderSvg(empty));
     ASSERT_TRUE(parsed.ok) << parsed.error;
     EXPECT_THAT(parsed.texts(), Contains("No data"));
@@ -247,8 +258,9 @@ TEST(ChartsTest, AChartWithoutDataSaysSoInBothForms) {
 
 TEST(ChartsTest, ControlCharactersAndLongTextNeverBreakTheDocument) {
   auto chart = quarterlyChart();
-  chart.title = std::string("Title with a \x01 control character and a very long tail that goes on ") +
-                std::string(200, 'x') + " \xc3\xa9";
+  chart.title =
+      std::string("Title with a \x01 control character and a very long tail that goes on ") +
+      std::string(200, 'x') + " \xc3\xa9";
   chart.categories[0] = "A focus group whose name is far too long to fit under its own bar at all";
   const std::string svg = renderSvg(chart);
   const auto parsed = parseXml(svg);

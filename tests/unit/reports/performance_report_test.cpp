@@ -20,8 +20,12 @@ using tracking::CohortStatus;
 using tracking::Date;
 using tracking::Quarter;
 
-Date day(const char* text) { return *Date::parse(text); }
-Quarter quarter(const char* text) { return *Quarter::parse(text); }
+Date day(const char* text) {
+  return *Date::parse(text);
+}
+Quarter quarter(const char* text) {
+  return *Quarter::parse(text);
+}
 
 PerformanceMember member(const char* cohort, CohortStatus status, const char* index, int reoffences,
                          std::optional<const char*> first, std::vector<std::size_t> focus) {
@@ -81,13 +85,14 @@ TEST(PerformanceReportTest, BinaryRateByCohortAgainstTheNationalAverage) {
   const auto charts = performanceCharts(example(), quarter("2025Q4"));
   const auto& chart = charts.binary_rate;
   EXPECT_EQ(chart.kind, ChartKind::kLine);
-  EXPECT_THAT(chart.categories,
-              ElementsAre("2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4"));
+  EXPECT_THAT(chart.categories, ElementsAre("2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1",
+                                            "2025Q2", "2025Q3", "2025Q4"));
   ASSERT_EQ(chart.series.size(), 2U);
   EXPECT_EQ(chart.series[0].name, "This YOT");
   // 1 of 2; 2 of 3; 0 of 1.
   EXPECT_THAT(values(chart.series[0]), ElementsAre(50.0, gap, gap, gap, 66.7, gap, gap, 0.0));
-  EXPECT_THAT(provisional(chart.series[0]), ElementsAre(false, false, false, false, true, false, false, true));
+  EXPECT_THAT(provisional(chart.series[0]),
+              ElementsAre(false, false, false, false, true, false, false, true));
   EXPECT_EQ(chart.series[1].name, "National average");
   EXPECT_EQ(chart.series[1].style, LineStyle::kDashed);
   EXPECT_THAT(values(chart.series[1]), ElementsAre(35.0, gap, gap, gap, gap, gap, gap, gap));
@@ -115,10 +120,12 @@ TEST(PerformanceReportTest, NoNationalSeriesWhenNoneIsConfiguredForTheQuarters) 
 TEST(PerformanceReportTest, AQuarterWithoutItsOwnNationalFigureTakesItsFinancialYears) {
   auto inputs = example();
   // 2024/25 is 2024Q2..2025Q1; 2025Q1's own figure wins over the year's.
-  inputs.national = {{"2024/25", 32.5, std::nullopt, "year"}, {"2025Q1", 31.6, std::nullopt, "quarter"}};
+  inputs.national = {{"2024/25", 32.5, std::nullopt, "year"},
+                     {"2025Q1", 31.6, std::nullopt, "quarter"}};
   const auto charts = performanceCharts(inputs, quarter("2025Q4"));
   ASSERT_EQ(charts.binary_rate.series.size(), 2U);
-  EXPECT_THAT(values(charts.binary_rate.series[1]), ElementsAre(gap, 32.5, 32.5, 32.5, 31.6, gap, gap, gap));
+  EXPECT_THAT(values(charts.binary_rate.series[1]),
+              ElementsAre(gap, 32.5, 32.5, 32.5, 31.6, gap, gap, gap));
 }
 
 TEST(PerformanceReportTest, CumulativeShareByMonthOfTheLiveCohortAgainstEarlierOnes) {
@@ -147,7 +154,8 @@ TEST(PerformanceReportTest, EarlierCohortsAreTheFourBeforeTheLiveOne) {
   inputs.as_of = day("2026-06-01");
   for (const char* cohort : {"2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1", "2025Q2"}) {
     auto first = quarter(cohort).firstDay().toString();
-    inputs.members.push_back(member(cohort, CohortStatus::kWaiting, first.c_str(), 0, std::nullopt, {}));
+    inputs.members.push_back(
+        member(cohort, CohortStatus::kWaiting, first.c_str(), 0, std::nullopt, {}));
   }
   const auto charts = performanceCharts(inputs, quarter("2025Q2"));
   std::vector<std::string> names;
@@ -164,8 +172,8 @@ TEST(PerformanceReportTest, BinaryRateByFocusGroupOverTheRecentCohorts) {
   const auto& chart = charts.focus_groups;
   EXPECT_EQ(chart.kind, ChartKind::kBar);
   // The members of 2024Q1 and 2025Q1; the recruiting 2025Q4 member is not among them.
-  EXPECT_THAT(chart.categories, ElementsAre("17 at the index date (n=2)", "Looked-after children (n=2)",
-                                            "All members (n=5)"));
+  EXPECT_THAT(chart.categories, ElementsAre("17 at the index date (n=2)",
+                                            "Looked-after children (n=2)", "All members (n=5)"));
   ASSERT_EQ(chart.series.size(), 1U);
   EXPECT_THAT(values(chart.series[0]), ElementsAre(100.0, 50.0, 60.0));
   EXPECT_THAT(provisional(chart.series[0]), ElementsAre(true, true, true));
@@ -195,7 +203,8 @@ TEST(PerformanceReportTest, PageHoldsTheSummaryAndFourInlineSvgCharts) {
   EXPECT_THAT(page, HasSubstr("<title>Performance &lt;YOT&gt;</title>"));
   EXPECT_THAT(page, HasSubstr("<td>2025Q1</td>"));
   std::size_t svgs = 0;
-  for (auto at = page.find("<svg "); at != std::string::npos; at = page.find("<svg ", at + 1)) ++svgs;
+  for (auto at = page.find("<svg "); at != std::string::npos; at = page.find("<svg ", at + 1))
+    ++svgs;
   EXPECT_EQ(svgs, 4U);
   EXPECT_THAT(page, Not(HasSubstr("<?xml")));  // inline SVG in HTML has no XML declaration
   for (const auto* chart : charts.all()) EXPECT_THAT(page, HasSubstr(chart->title));
