@@ -640,7 +640,7 @@ std::string renderSvg(const Chart& chart, int width, int height) {
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n";
   out += fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{0}\" height=\"{1}\" "
-      "viewBox=\"0 0 {0} {1}\" style=\"max-width: 100%; height: auto;\" role=\"img\" "
+      "viewBox=\"0 0 {0} {1}\" style=\"max-width: 100%; height: auto;\" "
       "font-family=\"Arial, Helvetica, sans-serif\">\n",
       width, height);
   out += "<title>" + htmlEscape(scene.title) + "</title>\n";
