@@ -147,7 +147,9 @@ std::vector<std::string> wrapText(const std::string& text, double size, double w
     const std::string word = text.substr(start, end - start);
     start = end + 1;
     if (word.empty()) continue;
-    const std::string joined = line.empty() ? word : line + " " + word;
+    std::string joined = line;
+    if (!joined.empty()) joined += ' ';
+    joined += word;
     if (line.empty() || textWidth(joined, size) <= width || lines.size() + 1 == max_lines) {
       line = joined;
     } else {

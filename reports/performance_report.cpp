@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 
 #include "reports/html.h"
@@ -269,17 +270,20 @@ PerformanceCharts performanceCharts(const PerformanceInputs& inputs, Quarter las
 
 void renderPerformancePage(std::string_view title, const Table& summary,
                            const PerformanceCharts& charts, std::ostream& out) {
-  static constexpr const char* kReading[] = {
-      "Share of each quarterly cohort with at least one proven reoffence within 12 months of the "
-      "index date; the dashed line is the published national average configured for the quarter "
-      "(or, "
-      "where only that is configured, for its financial year).",
-      "Proven reoffences divided by the children who reoffended, per quarterly cohort.",
-      "Share of each cohort whose first proven reoffence was committed by the end of each month "
-      "since their index date (month m ends on the same calendar day m months later). Each line "
-      "stops at the last month that every member of the cohort has reached.",
-      "Share of the members of the recent cohorts in each focus group who reoffended; a child can "
-      "be in several groups."};
+  // How to read each chart, in the order of PerformanceCharts::all().
+  static constexpr std::array<std::string_view, 4> kReading = {
+      std::string_view("Share of each quarterly cohort with at least one proven reoffence within "
+                       "12 months of the index date; the dashed line is the published national "
+                       "average configured for the quarter (or, where only that is configured, "
+                       "for its financial year)."),
+      std::string_view("Proven reoffences divided by the children who reoffended, per quarterly "
+                       "cohort."),
+      std::string_view("Share of each cohort whose first proven reoffence was committed by the end "
+                       "of each month since their index date (month m ends on the same calendar "
+                       "day m months later). Each line stops at the last month that every member "
+                       "of the cohort has reached."),
+      std::string_view("Share of the members of the recent cohorts in each focus group who "
+                       "reoffended; a child can be in several groups.")};
   beginHtmlPage(title, out);
   htmlHeading("Summary", out);
   renderHtmlTable(summary, out);
