@@ -105,6 +105,7 @@ mustache::data cohortSummary(const DigestInputs& in, std::vector<tracking::Cohor
     row.set("cohort", name);
     row.set("status", status);
     row.set("members", std::to_string(tally.members));
+    row.set("members_phrase", fmt::format("{} {}", tally.members, tally.members == 1 ? "child" : "children"));
     row.set("reoffenders", std::to_string(tally.reoffenders));
     row.set("rate", fmt::format("{:.1f}%", ratePercent(tally.reoffenders, tally.members)));
     const auto* national = nationalFor(in.settings, name);

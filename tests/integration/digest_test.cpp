@@ -99,7 +99,7 @@ TEST_F(DigestCliTest, TheSecondDigestShowsWhatChangedSinceTheFirst) {
                                 "not configured)\n     change since the last digest: +25.0 pp, 1 "
                                 "new reoffender, 1 new member\n"));
   // The fine starts P1's membership of 2026Q4, which the first digest did not have.
-  EXPECT_THAT(second, HasSubstr("  2026Q4  recruiting  1 children, 0 reoffended: 0.0% (national "
+  EXPECT_THAT(second, HasSubstr("  2026Q4  recruiting  1 child, 0 reoffended: 0.0% (national "
                                 "not configured)\n     change since the last digest: not in the "
                                 "last digest\n"));
   EXPECT_THAT(second, HasSubstr("  1. P1  2026Q4  priority 1.0\n"
