@@ -34,13 +34,13 @@ std::string percent(const reports::ChartPoint& point) {
 
 // The figures of the by-month chart in words: every cohort at the month the live one has reached.
 std::string byMonthInWords(const reports::Chart& chart) {
-  if (chart.series.empty()) return "no cohort to compare yet.";
+  if (chart.series.empty()) return "No cohort to compare yet.";
   const auto& live = chart.series.front().points;
   std::size_t month = 0;
   for (std::size_t i = 0; i < live.size(); ++i) {
     if (live[i]) month = i;
   }
-  std::string words = fmt::format("by month {} since the index date,", month);
+  std::string words = fmt::format("By month {} since the index date:", month);
   for (std::size_t s = 0; s < chart.series.size(); ++s) {
     const auto& points = chart.series[s].points;
     if (month >= points.size() || !points[month]) continue;
@@ -52,14 +52,14 @@ std::string byMonthInWords(const reports::Chart& chart) {
 
 std::string focusGroupsInWords(const reports::Chart& chart) {
   std::string words;
-  if (chart.series.empty()) return "no members.";
+  if (chart.series.empty()) return "No members.";
   const auto& points = chart.series.front().points;
   for (std::size_t i = 0; i < chart.categories.size() && i < points.size(); ++i) {
     if (!points[i]) continue;
     words +=
         fmt::format("{}{} {}", words.empty() ? "" : "; ", chart.categories[i], percent(*points[i]));
   }
-  return words.empty() ? "no members." : words + ".";
+  return words.empty() ? "No members." : words + ".";
 }
 
 struct BoardChart {
@@ -163,9 +163,9 @@ Digest strategicReport(const Templates& templates, const DigestInputs& in) {
         reports::performanceCharts(performanceInputs(in.table, in.focus, in.settings), *latest);
     const std::vector<BoardChart> board = {
         {&performance.binary_rate, "binary-rate@cohortwatch", "binary-rate-by-cohort.png",
-         "the rate of each cohort and the national average are in the table."},
+         "The rate of each cohort and the national average are in the table."},
         {&performance.per_reoffender, "per-reoffender@cohortwatch", "reoffences-per-reoffender.png",
-         "the figure of each cohort is in the table."},
+         "The figure of each cohort is in the table."},
         {&performance.by_month, "by-month@cohortwatch", "reoffending-by-month.png",
          byMonthInWords(performance.by_month)},
         {&performance.focus_groups, "focus-groups@cohortwatch", "reoffending-by-focus-group.png",

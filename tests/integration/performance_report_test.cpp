@@ -176,7 +176,7 @@ TEST_F(PerformanceReportTest, BoardReportEmailShowsItsChartsAsInlinePngImages) {
     EXPECT_EQ(image["size"], json::array({800, 400}));
     EXPECT_GT(image["colours"].get<int>(), 3) << image.dump();  // not a blank, single-colour image
   }
-  for (const auto& alt : mail["alts"]) EXPECT_THAT(alt.get<std::string>(), HasSubstr(": "));
+  for (const auto& alt : mail["alts"]) EXPECT_THAT(alt.get<std::string>(), HasSubstr(". "));
   // Without images the text part still gives the charts' figures in words.
   const auto text = mail["text"].get<std::string>();
   EXPECT_THAT(text, HasSubstr("Charts (shown as images in the HTML version of this message):"));

@@ -74,7 +74,7 @@ TEST_F(BoardReportTest, ChartsAreInlineImagesTheHtmlShowsWithAltText) {
     EXPECT_THAT(report.email.html, HasSubstr("<img src=\"cid:" + image.content_id + "\""));
   }
   EXPECT_THAT(report.email.html,
-              HasSubstr("alt=\"Reoffences per reoffender by quarterly cohort: "));
+              HasSubstr("alt=\"Reoffences per reoffender by quarterly cohort. The figure"));
   EXPECT_THAT(report.email.html, HasSubstr("<td style=\"padding: 2px 10px 2px 0;\">2025Q1</td>"));
   // A board report does not name children.
   for (const char* id : {"P-001", "P-002", "P-003"}) {
@@ -91,7 +91,7 @@ TEST_F(BoardReportTest, TheTextPartGivesTheChartsFiguresInWords) {
   // (index 2025-05-01) has reached month 5 (2025-10-01), not 6 (2025-11-01); 2025Q1, at month 5:
   // one of two members had reoffended (2025-02-10).
   EXPECT_THAT(
-      text, HasSubstr("by month 5 since the index date, 2025Q2 (live cohort) 100.0% (provisional); "
+      text, HasSubstr("By month 5 since the index date: 2025Q2 (live cohort) 100.0% (provisional); "
                       "2025Q1 50.0% (provisional)."));
   EXPECT_THAT(text,
               HasSubstr("Looked-after children (n=2) 100.0% (provisional); age_17 (n=1) 100.0% "
