@@ -428,6 +428,12 @@ class SqliteStore final : public Store {
     configure(settings);
     migrate();
   }
+  ~SqliteStore() override {
+    // The WAL hook reads this store, whose members go before the connection closes.
+    sqlite3_wal_hook(handle(), nullptr, nullptr);
+  }
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
 
   // Store
   int schemaVersion() override {
