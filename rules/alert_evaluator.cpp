@@ -201,10 +201,12 @@ std::vector<AlertDecision> AlertEvaluator::onEvent(const tracking::ChangeEvent& 
   std::vector<AlertDecision> decisions;
   const auto trigger = eventTrigger(event.kind);
   if (!trigger) return decisions;
-  EventFields fields = fieldsOf(event);
   // History is not news: an event dated long before the table's day (an initial import of
-  // years of records) is evaluated but fires nothing.
-  if (fields.date && fields.date->daysUntil(table_.as_of) > max_event_age_days_) return decisions;
+  // years of records) is evaluated but fires nothing. Checked before the detail is parsed: most
+  // events of a first import are history.
+  const auto occurred = tracking::Date::parse(event.occurred_on);
+  if (occurred && occurred->daysUntil(table_.as_of) > max_event_age_days_) return decisions;
+  EventFields fields = fieldsOf(event);
   std::optional<std::size_t> row;
   for (auto it = fields.cohorts.rbegin(); it != fields.cohorts.rend() && !row; ++it) {
     for (auto candidate : membersOf(event.person_id)) {
@@ -356,8 +358,8 @@ AlertCycleSummary runAlertCycle(tracking::Store& store, const RuleSet& rules,
       for (const auto& decision : evaluator.onEvent(event)) {
         record(alerting, decision, table, sink, summary);
       }
-      alerting.markEvaluated(event.id);
     }
+    alerting.markEvaluatedThrough(events.back().id);
     tx->commit();
     summary.events_evaluated += static_cast<long>(events.size());
   }

@@ -81,7 +81,7 @@ struct AlertCycleSummary {
 
 AlertCycleSummary runAlertCycle(tracking::Store& store, const RuleSet& rules,
                                 const MemberTable& table, const std::vector<MemberFocus>& focus,
-                                AlertSink& sink, int max_event_age_days, int batch_size = 500);
+                                AlertSink& sink, int max_event_age_days, int batch_size = 5000);
 
 // Whether `decision` is suppressed because its rule fired for the same child and subject less
 // than realert_days before `today` (and, for calendar rules, at all today).

@@ -91,11 +91,12 @@ class SqliteAlertStore final : public AlertStore {
     });
   }
 
-  void markEvaluated(long event_id) override {
-    guard("mark a change event evaluated", [&] {
+  void markEvaluatedThrough(long last_event_id) override {
+    guard("mark change events evaluated", [&] {
       auto& st = statement(
-          "UPDATE events SET evaluated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?");
-      st.bind(1, static_cast<std::int64_t>(event_id));
+          "UPDATE events SET evaluated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+          "WHERE evaluated_at IS NULL AND id <= ?");
+      st.bind(1, static_cast<std::int64_t>(last_event_id));
       st.exec();
       return 0;
     });

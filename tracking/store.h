@@ -181,9 +181,11 @@ class AlertStore {
   virtual std::vector<std::pair<std::string, Date>> lastReviews() = 0;
 
   // Change events not yet evaluated by the rules, oldest first; marking them evaluated belongs
-  // in the transaction that records what they caused.
+  // in the transaction that records what they caused. markEvaluatedThrough marks every event not
+  // yet evaluated up to and including `last_event_id` (one batch read above: events are never
+  // renumbered and new ones get higher ids).
   virtual std::vector<ChangeEvent> unevaluatedEvents(int limit) = 0;
-  virtual void markEvaluated(long event_id) = 0;
+  virtual void markEvaluatedThrough(long last_event_id) = 0;
   virtual long unevaluatedCount() = 0;
 
   // The date the rule last fired for the child and subject, if ever.
