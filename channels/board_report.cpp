@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 
 #include "reports/charts.h"
@@ -13,6 +14,13 @@ namespace cohortwatch::channels {
 namespace {
 
 namespace mustache = kainjow::mustache;
+
+// One row of the plain-text table, in columns that line up (cohort, status, children,
+// reoffended, rate, per reoffender, national, difference).
+std::string textLine(const std::array<std::string, 8>& cells) {
+  return fmt::format("{:<7} {:<29} {:>8} {:>10} {:>6} {:>14} {:>8}  {}", cells[0], cells[1],
+                     cells[2], cells[3], cells[4], cells[5], cells[6], cells[7]);
+}
 
 constexpr std::size_t kCohortsInTable = 8;
 
@@ -135,6 +143,17 @@ Digest strategicReport(const Templates& templates, const DigestInputs& in) {
     const double rate = tally.members > 0 ? 100.0 * static_cast<double>(tally.reoffenders) /
                                                 static_cast<double>(tally.members)
                                           : 0.0;
+    const std::string status =
+        tally.status + (tally.status != "complete" ? " (provisional)" : "");
+    const std::string per_reoffender =
+        tally.reoffenders > 0 ? fmt::format("{:.2f}", static_cast<double>(tally.reoffences) /
+                                                          static_cast<double>(tally.reoffenders))
+                              : std::string("-");
+    const auto* national = nationalFor(in.settings, name);
+    const std::string national_rate =
+        national ? fmt::format("{:.1f}%", national->binary_rate) : std::string("-");
+    const std::string difference =
+        national ? fmt::format("{:+.1f} pp", rate - national->binary_rate) : std::string("-");
     mustache::data row;
     row.set("cohort", name);
     row.set("status", tally.status);
@@ -142,16 +161,12 @@ Digest strategicReport(const Templates& templates, const DigestInputs& in) {
     row.set("members", std::to_string(tally.members));
     row.set("reoffenders", std::to_string(tally.reoffenders));
     row.set("rate", fmt::format("{:.1f}%", rate));
-    row.set("per_reoffender",
-            tally.reoffenders > 0
-                ? fmt::format("{:.2f}", static_cast<double>(tally.reoffences) /
-                                            static_cast<double>(tally.reoffenders))
-                : std::string("-"));
-    const auto* national = nationalFor(in.settings, name);
-    row.set("national",
-            national ? fmt::format("{:.1f}%", national->binary_rate) : std::string("-"));
-    row.set("difference",
-            national ? fmt::format("{:+.1f} pp", rate - national->binary_rate) : std::string("-"));
+    row.set("per_reoffender", per_reoffender);
+    row.set("national", national_rate);
+    row.set("difference", difference);
+    row.set("text_line", textLine({name, status, std::to_string(tally.members),
+                                   std::to_string(tally.reoffenders), fmt::format("{:.1f}%", rate),
+                                   per_reoffender, national_rate, difference}));
     rows.push_back(row);
   }
 
@@ -192,6 +207,8 @@ Digest strategicReport(const Templates& templates, const DigestInputs& in) {
   data.set("title", in.title);
   data.set("as_of", in.table.as_of.toString());
   data.set("cohorts", rows);
+  data.set("text_header", textLine({"Cohort", "Status", "Children", "Reoffended", "Rate",
+                                    "Per reoffender", "National", "Difference"}));
   data.set("has_charts", flag(latest.has_value()));
   data.set("charts", charts);
   digest.email = render(templates, data);
