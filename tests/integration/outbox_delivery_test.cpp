@@ -615,11 +615,15 @@ TEST(OutboxDeliveryTest, KilledOverAndOverWhileSendingEveryMessageArrivesAndRepe
   constexpr int kMaxIdleRuns = 40;
   int idle_runs = 0;
   long long pending = pendingCount(dir / "cw.db");
+  // On a slow machine (a sanitizer build, a loaded CI runner) the service may need most of
+  // 400 ms just to start: each run in a row that delivered nothing lets the next live longer
+  // (up to 8 times), so that the kills still land while messages are being sent.
+  int slowness = 1;
   while (pending > 0 && runs < kMaxRuns && idle_runs < kMaxIdleRuns) {
     ++runs;
     BackgroundService service({"run", "--config", config.string(), "--log-level", "info"},
                               dir / ("run-" + std::to_string(runs) + ".log"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(lifetime_ms(random)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(slowness * lifetime_ms(random)));
     if (service.running()) {
       service.kill();
       ++kills;
@@ -629,6 +633,7 @@ TEST(OutboxDeliveryTest, KilledOverAndOverWhileSendingEveryMessageArrivesAndRepe
     }
     const long long left = pendingCount(dir / "cw.db");
     idle_runs = left < pending ? 0 : idle_runs + 1;
+    slowness = left < pending ? slowness : std::min(8, slowness * 2);
     pending = left;
   }
   const auto killed_for = std::chrono::steady_clock::now() - started;
