@@ -80,7 +80,7 @@ class SqliteAlertStore final : public AlertStore {
       auto& st = statement(
           "SELECT e.id, e.kind, coalesce(p.person_id, ''), coalesce(e.occurred_on, ''), e.detail, "
           "e.source FROM events e LEFT JOIN people p ON p.id = e.person_ref "
-          "WHERE e.evaluated_at IS NULL ORDER BY e.id LIMIT ?");
+          "WHERE e.id > (SELECT last_event_id FROM rules_progress) ORDER BY e.id LIMIT ?");
       st.bind(1, limit);
       while (st.executeStep()) {
         events.push_back({static_cast<long>(st.getColumn(0).getInt64()), st.getColumn(1).getString(),
@@ -94,8 +94,8 @@ class SqliteAlertStore final : public AlertStore {
   void markEvaluatedThrough(long last_event_id) override {
     guard("mark change events evaluated", [&] {
       auto& st = statement(
-          "UPDATE events SET evaluated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-          "WHERE evaluated_at IS NULL AND id <= ?");
+          "UPDATE rules_progress SET last_event_id = max(last_event_id, ?), "
+          "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')");
       st.bind(1, static_cast<std::int64_t>(last_event_id));
       st.exec();
       return 0;
@@ -104,7 +104,8 @@ class SqliteAlertStore final : public AlertStore {
 
   long unevaluatedCount() override {
     return guard("count change events", [&] {
-      auto& st = statement("SELECT count(*) FROM events WHERE evaluated_at IS NULL");
+      auto& st = statement(
+          "SELECT count(*) FROM events WHERE id > (SELECT last_event_id FROM rules_progress)");
       st.executeStep();
       return static_cast<long>(st.getColumn(0).getInt64());
     });

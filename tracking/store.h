@@ -181,9 +181,10 @@ class AlertStore {
   virtual std::vector<std::pair<std::string, Date>> lastReviews() = 0;
 
   // Change events not yet evaluated by the rules, oldest first; marking them evaluated belongs
-  // in the transaction that records what they caused. markEvaluatedThrough marks every event not
-  // yet evaluated up to and including `last_event_id` (one batch read above: events are never
-  // renumbered and new ones get higher ids).
+  // in the transaction that records what they caused. markEvaluatedThrough marks every event up
+  // to and including `last_event_id` evaluated (the rules' progress is one cursor: events are
+  // taken in id order, never renumbered, and a new event's id is above every committed one's,
+  // which holds as long as no purge ever deletes the newest event).
   virtual std::vector<ChangeEvent> unevaluatedEvents(int limit) = 0;
   virtual void markEvaluatedThrough(long last_event_id) = 0;
   virtual long unevaluatedCount() = 0;

@@ -88,12 +88,15 @@ TEST(RulesCommandTest, CheckListsTheShippedExampleRules) {
                                             "follow_up_ending_with_pending", "action_overdue"}));
 }
 
+// Change events the rules have not evaluated yet (after the rules' cursor).
+constexpr const char* kUnevaluatedEvents =
+    "SELECT count(*) FROM events WHERE id > (SELECT last_event_id FROM rules_progress)";
+
 TEST(RulesCommandTest, TestIsADryRunOrderedByPriority) {
   TempDir dir;
   importGenerated(dir, "400", "2025-01-01", "2026-11-30");
   const auto config = writeYaml(dir / "cw.yaml", rulesYaml(dir));
-  const auto events_before =
-      queryNumber(dir / "cw.db", "SELECT count(*) FROM events WHERE evaluated_at IS NULL");
+  const auto events_before = queryNumber(dir / "cw.db", kUnevaluatedEvents);
   const auto result = runCohortwatch({"rules", "test", "--config", config.string(), "--as-of",
                                       "2026-12-01", "--format", "json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -111,8 +114,7 @@ TEST(RulesCommandTest, TestIsADryRunOrderedByPriority) {
   // Nothing was recorded, queued or marked.
   EXPECT_EQ(countRows(dir / "cw.db", "alerts"), 0);
   EXPECT_EQ(countRows(dir / "cw.db", "outbox"), 0);
-  EXPECT_EQ(queryNumber(dir / "cw.db", "SELECT count(*) FROM events WHERE evaluated_at IS NULL"),
-            events_before);
+  EXPECT_EQ(queryNumber(dir / "cw.db", kUnevaluatedEvents), events_before);
   EXPECT_FALSE(std::filesystem::exists(dir / "spool"));
 }
 

@@ -24,6 +24,10 @@ using tracking::Date;
 
 Date d(const char* text) { return *Date::parse(text); }
 
+// Change events the rules have not evaluated yet (after the rules' cursor).
+constexpr const char* kUnevaluatedEvents =
+    "SELECT count(*) FROM events WHERE id > (SELECT last_event_id FROM rules_progress)";
+
 config::Settings loadYaml(const std::string& yaml) {
   auto loaded = config::loadConfigString(yaml, "rules.yaml");
   EXPECT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors.front().toString());
@@ -237,7 +241,7 @@ TEST_F(AlertRulesTest, AnOffenceInFollowUpFiresOnceAndEachEventIsEvaluatedOnce) 
   EXPECT_EQ(sink.seen[0].cohort, "2025Q1");
   EXPECT_THAT(sink.seen[0].reasons, HasSubstr(R"("event.in_follow_up":true)"));
   EXPECT_EQ(count("SELECT count(*) FROM alerts"), 1);
-  EXPECT_EQ(count("SELECT count(*) FROM events WHERE evaluated_at IS NULL"), 0);
+  EXPECT_EQ(count(kUnevaluatedEvents), 0);
 
   RecordingSink again;
   const auto second = evaluate(kOffenceRule, "2025-06-10", again);
@@ -262,7 +266,7 @@ TEST_F(AlertRulesTest, ACrashMidBatchLeavesNothingAndTheRestartEvaluatesEveryEve
   crashing.fail_after = 3;  // the fourth alert's notification fails: the batch rolls back
   EXPECT_THROW(evaluate(every_offence, "2025-06-10", crashing), std::runtime_error);
   EXPECT_EQ(count("SELECT count(*) FROM alerts"), 0);
-  EXPECT_EQ(count("SELECT count(*) FROM events WHERE evaluated_at IS NULL"), 5);
+  EXPECT_EQ(count(kUnevaluatedEvents), 5);
 
   RecordingSink restarted;
   const auto summary = evaluate(every_offence, "2025-06-10", restarted, 30, 2);  // batches of 2

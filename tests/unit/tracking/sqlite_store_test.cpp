@@ -102,6 +102,61 @@ TEST_F(SqliteStoreTest, UpgradesAnOlderSchemaKeepingItsData) {
   EXPECT_EQ(store->counts().rejected_pending, 0);  // the table added by migration 2 is there
 }
 
+// Migration 7 replaces the mark on each event with the rules' cursor: it points just before the
+// first event the rules had not evaluated, so none is evaluated twice and none is skipped.
+TEST_F(SqliteStoreTest, UpgradeKeepsWhichEventsTheRulesHaveEvaluated) {
+  {
+    SQLite::Database db(settings_.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    for (std::size_t i = 0; i < 6; ++i) db.exec(sqliteMigrations()[i].sql);
+    db.exec("PRAGMA user_version = 6");
+    db.exec("PRAGMA application_id = " + std::to_string(kSqliteApplicationId));
+    for (int id = 1; id <= 5; ++id) {
+      db.exec("INSERT INTO events (id, kind, detail, source, evaluated_at) VALUES (" +
+              std::to_string(id) + ", 'cohort_entry', '{}', 'import', " +
+              (id <= 3 ? "'2026-01-01T00:00:00Z'" : "NULL") + ")");
+    }
+  }
+  auto store = openSqliteStore(settings_);
+  EXPECT_EQ(store->alerting().unevaluatedCount(), 2);
+  const auto events = store->alerting().unevaluatedEvents(10);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].id, 4);
+  EXPECT_EQ(events[1].id, 5);
+  {
+    auto tx = store->begin();
+    store->alerting().markEvaluatedThrough(4);
+    tx->commit();
+  }
+  EXPECT_EQ(store->alerting().unevaluatedCount(), 1);
+  // The cursor never moves back.
+  {
+    auto tx = store->begin();
+    store->alerting().markEvaluatedThrough(2);
+    tx->commit();
+  }
+  EXPECT_EQ(store->alerting().unevaluatedEvents(10).front().id, 5);
+}
+
+TEST_F(SqliteStoreTest, UpgradeOfADatabaseWithEveryEventEvaluatedOrNoneLeavesNothingOrAllToDo) {
+  for (const bool evaluated : {true, false}) {
+    SCOPED_TRACE(evaluated);
+    fs::remove(settings_.path);
+    {
+      SQLite::Database db(settings_.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      for (std::size_t i = 0; i < 6; ++i) db.exec(sqliteMigrations()[i].sql);
+      db.exec("PRAGMA user_version = 6");
+      db.exec("PRAGMA application_id = " + std::to_string(kSqliteApplicationId));
+      for (int id = 10; id <= 12; ++id) {
+        db.exec("INSERT INTO events (id, kind, detail, source, evaluated_at) VALUES (" +
+                std::to_string(id) + ", 'cohort_entry', '{}', 'import', " +
+                (evaluated ? "'2026-01-01T00:00:00Z'" : "NULL") + ")");
+      }
+    }
+    auto store = openSqliteStore(settings_);
+    EXPECT_EQ(store->alerting().unevaluatedCount(), evaluated ? 0 : 3);
+  }
+}
+
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {
   {
     auto store = openSqliteStore(settings_);
