@@ -260,13 +260,20 @@ Digest managerDigest(const Templates& templates, const DigestInputs& in) {
   if (in.last_digest && (!in.previous || *in.previous < in.last_digest->as_of)) {
     since = in.last_digest->as_of;
   }
+  // An index event imported only now (a late export) is new to managers too, whatever its
+  // date: it has a cohort_entry event among those since the last digest.
+  std::set<std::pair<std::string_view, std::string_view>> entered;  // person, index date
+  for (const auto& event : in.events) {
+    if (event.kind == "cohort_entry") entered.emplace(event.person_id, event.occurred_on);
+  }
   for (const auto& [person_id, row] : context.latest()) {
     const auto& member = in.table.members[row];
-    if (member.index_date <= since) continue;
+    const std::string index_date = member.index_date.toString();
+    if (member.index_date <= since && !entered.contains({person_id, index_date})) continue;
     mustache::data item;
     item.set("child", context.child(person_id, identify));
     item.set("cohort", std::string(member.cohort_name));
-    item.set("index_date", member.index_date.toString());
+    item.set("index_date", index_date);
     item.set("outcome", std::string(member.index_outcome_type));
     entrants.push_back(item);
     ++entrant_count;

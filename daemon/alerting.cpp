@@ -32,7 +32,8 @@ channels::Templates loadedTemplates(const config::Settings& settings) {
   return std::move(std::get<channels::Templates>(loaded));
 }
 
-// The change events that are news for a manager digest, in the kinds the review list reads:
+// The change events that are news for a manager digest, in the kinds the review list reads and
+// cohort entries (a late-imported entrant is new to managers whatever its index date):
 // those after the last digest's (by id), or, for a schedule's first digest, those that occurred
 // after `first_since`; either way up to `up_to` and none older than `max_age_days` (history
 // imported late is not news, as for the rules).
@@ -48,7 +49,7 @@ std::vector<tracking::ChangeEvent> digestNews(tracking::Store& store, long after
     for (auto& event : page) {
       if (event.id > up_to) break;
       if (event.kind != "offence_recorded" && event.kind != "offence_proven" &&
-          event.kind != "person_changed") {
+          event.kind != "person_changed" && event.kind != "cohort_entry") {
         continue;
       }
       const auto occurred = tracking::Date::parse(event.occurred_on);

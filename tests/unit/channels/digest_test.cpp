@@ -269,6 +269,19 @@ TEST_F(DigestTest, ShowsNewEntrantsAndActionsByOwnerWithOverdueCounts) {
                                       "  C.D. (C102)  due 2026-11-30  (ben@yot.test)"}));
 }
 
+// An index event imported late (C108 entered on 2026-06-15, but the export holding it arrived
+// after the last digest) is a new entrant too: its cohort_entry event is among the news. One for
+// an earlier membership than the child's latest is not.
+TEST_F(DigestTest, AnEntrantImportedLateIsNewThroughItsCohortEntryEvent) {
+  events_.push_back({60, "cohort_entry", "C108", "2026-06-15", R"({"cohort":"2026Q2"})", "test"});
+  events_.push_back({61, "cohort_entry", "C107", "2026-01-05", R"({"cohort":"2026Q1"})", "test"});
+  const auto text = digest().email.text;
+  EXPECT_EQ(section(text, "NEW COHORT ENTRANTS SINCE 2026-11-24"),
+            (std::vector<std::string>{
+                "  G.H. (C104)  2026Q2  index date 2026-11-28 (youth_caution)",
+                "  M.N. (C108)  2026Q2  index date 2026-06-15 (youth_caution)"}));
+}
+
 TEST_F(DigestTest, SummarisesTheTrackedCohortsWithTheChangeSinceTheLastDigest) {
   const auto result = digest();
   // 2026Q2: 6 members, 1 reoffended (16.7%); the last digest had 5 and none (0.0%).
