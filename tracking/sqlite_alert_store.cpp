@@ -5,6 +5,8 @@
 
 #include <unordered_map>
 
+#include "tracking/sqlite_statements.h"
+
 namespace cohortwatch::tracking {
 
 namespace {
@@ -13,9 +15,10 @@ std::string textOr(const SQLite::Column& column) {
   return column.isNull() ? std::string() : column.getString();
 }
 
-class SqliteAlertStore final : public AlertStore {
+class SqliteAlertStore final : public AlertStore, private SqliteStatements {
  public:
-  SqliteAlertStore(SQLite::Database& db, std::string path) : db_(db), path_(std::move(path)) {}
+  SqliteAlertStore(SQLite::Database& db, std::string path)
+      : SqliteStatements(db, std::move(path)), db_(db) {}
 
   std::vector<PersonDetails> personDetails() override {
     return guard("read people", [&] {
@@ -448,40 +451,7 @@ class SqliteAlertStore final : public AlertStore {
     return messages;
   }
 
-  // Statements are prepared once, and reset when the operation that used them ends (guard()):
-  // a statement left mid-result would keep a read transaction, and its old snapshot, open on the
-  // connection, and a later write on it would fail at once with "database is locked".
-  SQLite::Statement& statement(const std::string& sql) {
-    auto it = statements_.find(sql);
-    if (it == statements_.end()) {
-      it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
-    }
-    it->second->reset();
-    it->second->clearBindings();
-    in_use_.push_back(it->second.get());
-    return *it->second;
-  }
-
-  template <typename Fn>
-  auto guard(std::string_view what, Fn&& fn) -> decltype(fn()) {
-    struct Reset {
-      std::vector<SQLite::Statement*>& used;
-      ~Reset() {
-        for (auto* st : used) st->tryReset();
-        used.clear();
-      }
-    } reset{in_use_};
-    try {
-      return fn();
-    } catch (const SQLite::Exception& e) {
-      throw StoreError(fmt::format("database {}: cannot {}: {}", path_, what, e.what()));
-    }
-  }
-
   SQLite::Database& db_;
-  std::string path_;
-  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
-  std::vector<SQLite::Statement*> in_use_;
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "tracking/clock.h"
+#include "tracking/sqlite_statements.h"
 
 namespace cohortwatch::tracking {
 
@@ -24,9 +25,10 @@ std::string dateText(const std::optional<Date>& date) {
   return date ? date->toString() : "";
 }
 
-class SqliteCaseworkStore final : public CaseworkStore {
+class SqliteCaseworkStore final : public CaseworkStore, private SqliteStatements {
  public:
-  SqliteCaseworkStore(SQLite::Database& db, std::string path) : db_(db), path_(std::move(path)) {}
+  SqliteCaseworkStore(SQLite::Database& db, std::string path)
+      : SqliteStatements(db, std::move(path)), db_(db) {}
 
   // CaseworkStore
   std::optional<PersonDetails> person(std::string_view person_id) override {
@@ -75,7 +77,7 @@ class SqliteCaseworkStore final : public CaseworkStore {
                                          std::string_view changed_by) override {
     if (update.status) checkStatus(*update.status);
     auto current = action(id);
-    if (!current) throw StoreError(fmt::format("database {}: no action {}", path_, id));
+    if (!current) throw StoreError(fmt::format("database {}: no action {}", path(), id));
     return guard("update an action", [&] {
       const std::string now = formatUtc(std::chrono::system_clock::now());
       std::vector<ActionChange> changes;
@@ -233,7 +235,7 @@ class SqliteCaseworkStore final : public CaseworkStore {
       throw StoreError(
           fmt::format("database {}: an action's status is open, done or cancelled, "
                       "not '{}'",
-                      path_, status));
+                      path(), status));
     }
   }
 
@@ -246,40 +248,7 @@ class SqliteCaseworkStore final : public CaseworkStore {
     return st.getColumn(0).getInt64();
   }
 
-  // Statements are prepared once, and reset when the operation that used them ends (guard()):
-  // a statement left mid-result would keep a read transaction, and its old snapshot, open on the
-  // connection, and a later write on it would fail at once with "database is locked".
-  SQLite::Statement& statement(const std::string& sql) {
-    auto it = statements_.find(sql);
-    if (it == statements_.end()) {
-      it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
-    }
-    it->second->reset();
-    it->second->clearBindings();
-    in_use_.push_back(it->second.get());
-    return *it->second;
-  }
-
-  template <typename Fn>
-  auto guard(std::string_view what, Fn&& fn) -> decltype(fn()) {
-    struct Reset {
-      std::vector<SQLite::Statement*>& used;
-      ~Reset() {
-        for (auto* st : used) st->tryReset();
-        used.clear();
-      }
-    } reset{in_use_};
-    try {
-      return fn();
-    } catch (const SQLite::Exception& e) {
-      throw StoreError(fmt::format("database {}: cannot {}: {}", path_, what, e.what()));
-    }
-  }
-
   SQLite::Database& db_;
-  std::string path_;
-  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
-  std::vector<SQLite::Statement*> in_use_;
 };
 
 }  // namespace
