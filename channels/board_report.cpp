@@ -8,6 +8,7 @@
 #include <map>
 
 #include "reports/charts.h"
+#include "reports/cohort_reports.h"
 
 namespace cohortwatch::channels {
 
@@ -26,14 +27,6 @@ constexpr std::size_t kCohortsInTable = 8;
 
 mustache::data flag(bool value) {
   return value ? mustache::data::type::bool_true : mustache::data::type::bool_false;
-}
-
-const config::NationalAverage* nationalFor(const config::Settings& settings,
-                                           const std::string& quarter) {
-  for (const auto& average : settings.national) {
-    if (average.period == quarter) return &average;
-  }
-  return nullptr;
 }
 
 std::string percent(const reports::ChartPoint& point) {
@@ -149,7 +142,9 @@ Digest strategicReport(const Templates& templates, const DigestInputs& in) {
         tally.reoffenders > 0 ? fmt::format("{:.2f}", static_cast<double>(tally.reoffences) /
                                                           static_cast<double>(tally.reoffenders))
                               : std::string("-");
-    const auto* national = nationalFor(in.settings, name);
+    const auto quarter = tracking::Quarter::parse(name);
+    const auto* national =
+        quarter ? reports::nationalAverageFor(in.settings.national, *quarter) : nullptr;
     const std::string national_rate =
         national ? fmt::format("{:.1f}%", national->binary_rate) : std::string("-");
     const std::string difference =

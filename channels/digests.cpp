@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "channels/alert_messages.h"
+#include "reports/cohort_reports.h"
 #include "reports/table.h"
 #include "reports/xlsx_writer.h"
 #include "rules/review_list.h"
@@ -50,12 +51,6 @@ class Context {
   std::unordered_map<std::string_view, const tracking::PersonDetails*> people;
 };
 
-const config::NationalAverage* nationalFor(const config::Settings& settings, const std::string& quarter) {
-  for (const auto& average : settings.national) {
-    if (average.period == quarter) return &average;
-  }
-  return nullptr;
-}
 
 double ratePercent(long reoffenders, long members) {
   return members > 0 ? 100.0 * static_cast<double>(reoffenders) / static_cast<double>(members) : 0.0;
@@ -108,7 +103,9 @@ mustache::data cohortSummary(const DigestInputs& in, std::vector<tracking::Cohor
     row.set("members_phrase", fmt::format("{} {}", tally.members, tally.members == 1 ? "child" : "children"));
     row.set("reoffenders", std::to_string(tally.reoffenders));
     row.set("rate", fmt::format("{:.1f}%", ratePercent(tally.reoffenders, tally.members)));
-    const auto* national = nationalFor(in.settings, name);
+    const auto quarter = tracking::Quarter::parse(name);
+    const auto* national =
+        quarter ? reports::nationalAverageFor(in.settings.national, *quarter) : nullptr;
     row.set("national", national ? fmt::format("{:.1f}%", national->binary_rate) : std::string("not configured"));
     row.set("change", changeSince(tally, in.last_digest));
     list.push_back(row);

@@ -38,6 +38,22 @@ const config::NationalAverage* nationalFor(const std::vector<config::NationalAve
   return nullptr;
 }
 
+}  // namespace
+
+const config::NationalAverage* nationalAverageFor(const std::vector<config::NationalAverage>& national,
+                                                  const tracking::Quarter& quarter) {
+  const std::string year =
+      tracking::FinancialYear{quarter.number == 1 ? quarter.year - 1 : quarter.year}.name();
+  const config::NationalAverage* found = nullptr;
+  for (const auto& entry : national) {
+    if (entry.period == quarter.name()) return &entry;
+    if (entry.period == year) found = &entry;
+  }
+  return found;
+}
+
+namespace {
+
 // The first day on which a quarter's cohort is complete.
 tracking::Date completesOn(const tracking::Methodology& methodology, tracking::Quarter quarter) {
   return methodology.followUp(quarter.lastDay()).proof_deadline.addDays(1);

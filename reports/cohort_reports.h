@@ -15,6 +15,12 @@ namespace cohortwatch::reports {
 
 Table cohortsTable(const tracking::CohortResults& results);
 
+// The national average configured for a quarterly cohort: the quarter's own figure, or else that
+// of the financial year the quarter belongs to (figures are published per quarter or per year).
+// nullptr when neither is configured.
+const config::NationalAverage* nationalAverageFor(const std::vector<config::NationalAverage>& national,
+                                                  const tracking::Quarter& quarter);
+
 // A quarterly cohort or a financial year of four of them.
 using Period = std::variant<tracking::Quarter, tracking::FinancialYear>;
 

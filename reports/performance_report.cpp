@@ -6,6 +6,7 @@
 #include <array>
 #include <map>
 
+#include "reports/cohort_reports.h"
 #include "reports/html.h"
 
 namespace cohortwatch::reports {
@@ -39,17 +40,9 @@ std::map<Quarter, CohortTally> tallyByCohort(const PerformanceInputs& inputs) {
   return cohorts;
 }
 
-// The quarter's own national figure, or else that of the financial year it belongs to.
 const config::NationalAverage* nationalFor(const PerformanceInputs& inputs,
                                            const Quarter& quarter) {
-  const std::string year =
-      tracking::FinancialYear{quarter.number == 1 ? quarter.year - 1 : quarter.year}.name();
-  const config::NationalAverage* found = nullptr;
-  for (const auto& entry : inputs.national) {
-    if (entry.period == quarter.name()) return &entry;
-    if (entry.period == year) found = &entry;
-  }
-  return found;
+  return nationalAverageFor(inputs.national, quarter);
 }
 
 std::vector<Quarter> chartedQuarters(Quarter last) {

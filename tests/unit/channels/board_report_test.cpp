@@ -63,6 +63,19 @@ class BoardReportTest : public ::testing::Test {
   std::vector<rules::MemberFocus> focus_;
 };
 
+// The table and the charts agree on the national figure: a quarter's own, or else its financial
+// year's (2025Q2 is in 2025/26); the text lines up in columns.
+TEST_F(BoardReportTest, TheTableComparesAQuarterWithItsFinancialYearWhenItHasNoFigureOfItsOwn) {
+  settings_.national.push_back({"2025/26", 30.0, std::nullopt, "synthetic"});
+  const auto report = strategicReport(templates(), inputs());
+  EXPECT_THAT(report.email.text,
+              HasSubstr("2025Q1  following_up (provisional)           2          1  50.0%"
+                        "           2.00    31.6%  +18.4 pp"));
+  EXPECT_THAT(report.email.text,
+              HasSubstr("2025Q2  following_up (provisional)           1          1 100.0%"
+                        "           1.00    30.0%  +70.0 pp"));
+}
+
 TEST_F(BoardReportTest, ChartsAreInlineImagesTheHtmlShowsWithAltText) {
   const auto report = strategicReport(templates(), inputs());
   EXPECT_FALSE(report.empty);
