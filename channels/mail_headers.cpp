@@ -1,13 +1,18 @@
 #include "channels/mail_headers.h"
 
 #include <fmt/format.h>
-#include <openssl/rand.h>
+#include <sys/random.h>
+#include <sys/types.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
+
+#include "channels/base64.h"
 
 namespace cohortwatch::channels::mail {
 
@@ -15,8 +20,6 @@ namespace {
 
 constexpr std::string_view kCrlf = "\r\n";
 constexpr std::string_view kHex = "0123456789ABCDEF";
-constexpr std::string_view kBase64Alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 // RFC 5322 2.1.1: lines SHOULD be at most 78 characters.
 constexpr std::size_t kFoldAt = 78;
 // Bytes of UTF-8 per encoded word: 39 bytes are 52 base64 characters, a 64-character word, so
@@ -31,35 +34,6 @@ bool isAsciiPrintable(char c) {
 bool needsEncoding(std::string_view text) {
   return !std::all_of(text.begin(), text.end(), isAsciiPrintable) ||
          text.find("=?") != std::string_view::npos;
-}
-
-std::string base64(std::string_view data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  const auto byte = [&](std::size_t at) {
-    return static_cast<std::uint32_t>(static_cast<unsigned char>(data[at]));
-  };
-  for (; i + 3 <= data.size(); i += 3) {
-    const std::uint32_t n = (byte(i) << 16U) | (byte(i + 1) << 8U) | byte(i + 2);
-    out.push_back(kBase64Alphabet[(n >> 18U) & 0x3FU]);
-    out.push_back(kBase64Alphabet[(n >> 12U) & 0x3FU]);
-    out.push_back(kBase64Alphabet[(n >> 6U) & 0x3FU]);
-    out.push_back(kBase64Alphabet[n & 0x3FU]);
-  }
-  if (i + 1 == data.size()) {
-    const std::uint32_t n = byte(i) << 16U;
-    out.push_back(kBase64Alphabet[(n >> 18U) & 0x3FU]);
-    out.push_back(kBase64Alphabet[(n >> 12U) & 0x3FU]);
-    out += "==";
-  } else if (i + 2 == data.size()) {
-    const std::uint32_t n = (byte(i) << 16U) | (byte(i + 1) << 8U);
-    out.push_back(kBase64Alphabet[(n >> 18U) & 0x3FU]);
-    out.push_back(kBase64Alphabet[(n >> 12U) & 0x3FU]);
-    out.push_back(kBase64Alphabet[(n >> 6U) & 0x3FU]);
-    out.push_back('=');
-  }
-  return out;
 }
 
 // Control characters (line breaks above all) become spaces: a header value can never start
@@ -91,7 +65,7 @@ std::vector<std::string_view> utf8Chunks(std::string_view text, std::size_t limi
 std::vector<std::string> encodedWords(std::string_view utf8) {
   std::vector<std::string> words;
   for (const auto chunk : utf8Chunks(utf8, kEncodedWordBytes)) {
-    words.push_back("=?UTF-8?B?" + base64(chunk) + "?=");
+    words.push_back("=?UTF-8?B?" + encodeBase64(chunk) + "?=");
   }
   return words;
 }
@@ -167,9 +141,22 @@ bool isValidContentId(std::string_view id) {
   });
 }
 
+// Fills `buffer` from the kernel's pool (blocking only until the pool is first initialised at
+// boot); false when that cannot be done (getrandom refused by a seccomp filter, say).
+bool fillRandom(std::span<unsigned char> buffer) {
+  std::size_t filled = 0;
+  while (filled < buffer.size()) {
+    const ssize_t got = ::getrandom(buffer.data() + filled, buffer.size() - filled, 0);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    filled += static_cast<std::size_t>(got);  // a signal can cut a large request short
+  }
+  return true;
+}
+
 std::string randomHex(std::size_t bytes) {
   std::vector<unsigned char> buffer(bytes);
-  if (RAND_bytes(buffer.data(), static_cast<int>(buffer.size())) != 1) {
+  if (!fillRandom(buffer)) {
     // Uniqueness is what matters here, not secrecy: fall back on the clock.
     const auto ticks = std::chrono::steady_clock::now().time_since_epoch().count();
     for (std::size_t i = 0; i < bytes; ++i) {
@@ -415,7 +402,7 @@ std::string encodeQuotedPrintable(std::string_view text) {
 }
 
 std::string encodeBase64Lines(std::string_view data) {
-  const std::string encoded = base64(data);
+  const std::string encoded = encodeBase64(data);
   std::string out;
   out.reserve(encoded.size() + encoded.size() / 38 + 2);
   for (std::size_t at = 0; at < encoded.size(); at += kQuotedPrintableLine) {

@@ -1,10 +1,11 @@
 #include "connectors/content_hash.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -13,26 +14,24 @@ namespace cohortwatch::connectors {
 
 namespace {
 
-struct DigestFree {
-  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
-};
-
 class Sha256 {
  public:
-  Sha256() : context_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr); }
-  void update(const void* data, std::size_t size) { EVP_DigestUpdate(context_.get(), data, size); }
+  Sha256() { sha256_init(&context_); }
+  void update(const void* data, std::size_t size) {
+    // Empty text may come with a null pointer, which nettle would hand to memcpy.
+    if (size > 0) sha256_update(&context_, size, static_cast<const std::uint8_t*>(data));
+  }
   std::string hex() {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(context_.get(), digest.data(), &length);
+    std::array<std::uint8_t, SHA256_DIGEST_SIZE> digest{};
+    sha256_digest(&context_, digest.size(), digest.data());
     std::string out;
-    out.reserve(length * 2);
-    for (unsigned int i = 0; i < length; ++i) out += fmt::format("{:02x}", digest[i]);
+    out.reserve(digest.size() * 2);
+    for (const std::uint8_t byte : digest) out += fmt::format("{:02x}", byte);
     return out;
   }
 
  private:
-  std::unique_ptr<EVP_MD_CTX, DigestFree> context_;
+  sha256_ctx context_{};
 };
 
 struct FileClose {
