@@ -9,6 +9,7 @@
 
 #include "reports/charts.h"
 #include "reports/cohort_reports.h"
+#include "worker/remote.h"
 
 namespace cohortwatch::channels {
 
@@ -180,8 +181,9 @@ Digest strategicReport(const Templates& templates, const DigestInputs& in) {
          byMonthInWords(performance.by_month)},
         {&performance.focus_groups, "focus-groups@cohortwatch", "reoffending-by-focus-group.png",
          focusGroupsInWords(performance.focus_groups)}};
+    worker::ChartRasteriser rasteriser;  // cairo runs in cohortwatch-worker
     for (const auto& entry : board) {
-      std::string png = reports::renderPng(*entry.chart, kBoardChartWidth, kBoardChartHeight);
+      std::string png = rasteriser.renderPng(*entry.chart, kBoardChartWidth, kBoardChartHeight);
       mustache::data chart;
       chart.set("title", entry.chart->title);
       chart.set("in_words", entry.in_words);

@@ -7,8 +7,6 @@
 
 #include "channels/file_channel.h"
 #include "channels/outbox_body.h"
-#include "channels/smtp_channel.h"
-#include "channels/webhook_channel.h"
 #include "tracking/clock.h"
 
 namespace cohortwatch::channels {
@@ -77,7 +75,7 @@ Delivery Dispatcher::attempt(const tracking::OutboxMessage& message, Clock::time
       email.from = {channel->smtp.from_name, channel->smtp.from_address};
       if (!channel->smtp.reply_to.empty()) email.reply_to = Mailbox{"", channel->smtp.reply_to};
       auto& smtp = smtp_[channel->name];
-      if (!smtp) smtp = std::make_unique<SmtpChannel>(channel->smtp);
+      if (!smtp) smtp = std::make_unique<worker::RemoteSmtpChannel>(channel->smtp);
       return smtp->send(email);
     }
     if (channel->kind == Kind::kFile) {
@@ -93,7 +91,7 @@ Delivery Dispatcher::attempt(const tracking::OutboxMessage& message, Clock::time
   const WebhookMessage webhook{webhookIdFor(message), std::move(*payload)};
   if (channel->kind == Kind::kWebhook) {
     auto& sender = webhooks_[channel->name];
-    if (!sender) sender = std::make_unique<WebhookChannel>(channel->webhook);
+    if (!sender) sender = std::make_unique<worker::RemoteWebhookChannel>(channel->webhook);
     return sender->send(webhook, now);
   }
   if (channel->kind == Kind::kFile) {

@@ -22,11 +22,10 @@
 #include "channels/routing.h"
 #include "tracking/log_limiter.h"
 #include "tracking/store.h"
+#include "worker/remote.h"
 
 namespace cohortwatch::channels {
 
-class SmtpChannel;
-class WebhookChannel;
 class FileChannel;
 
 struct DispatchSummary {
@@ -63,8 +62,9 @@ class Dispatcher {
   const Router& router_;
   const config::NotificationSettings& settings_;
   std::string host_name_;
-  std::map<std::string, std::unique_ptr<SmtpChannel>> smtp_;
-  std::map<std::string, std::unique_ptr<WebhookChannel>> webhooks_;
+  // E-mail and webhooks go through cohortwatch-worker (worker/remote.h), one per channel.
+  std::map<std::string, std::unique_ptr<worker::RemoteSmtpChannel>> smtp_;
+  std::map<std::string, std::unique_ptr<worker::RemoteWebhookChannel>> webhooks_;
   std::map<std::string, std::unique_ptr<FileChannel>> files_;
   std::function<double()> jitter_;
   tracking::LogLimiter log_limiter_;

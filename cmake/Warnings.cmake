@@ -17,12 +17,16 @@ if(COHORTWATCH_SANITIZE)
   target_link_options(cohortwatch_build_flags INTERFACE -fsanitize=address,undefined)
 endif()
 
-# Adds the component library for the calling folder: every .cpp in it, public headers included
-# as "<folder>/<name>.h" from the project root.
+# Adds the component library for the calling folder: every .cpp in it but main.cpp and those
+# named after EXCLUDE (built into another target of the folder), public headers included as
+# "<folder>/<name>.h" from the project root.
 function(cohortwatch_component name)
-  cmake_parse_arguments(ARG "" "" "DEPENDS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "DEPENDS;EXCLUDE" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
   list(FILTER sources EXCLUDE REGEX "/main\\.cpp$")
+  foreach(excluded ${ARG_EXCLUDE})
+    list(REMOVE_ITEM sources ${CMAKE_CURRENT_SOURCE_DIR}/${excluded})
+  endforeach()
   add_library(cohortwatch_${name} STATIC ${sources})
   add_library(cohortwatch::${name} ALIAS cohortwatch_${name})
   target_include_directories(cohortwatch_${name} PUBLIC ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR}/generated)

@@ -24,7 +24,6 @@
 #error "COHORTWATCH_VERSION must be defined by the build (connectors/CMakeLists.txt)"
 #endif
 
-#include "tracking/clock.h"
 
 namespace cohortwatch::connectors {
 
@@ -226,22 +225,6 @@ std::string describeSecret(const std::optional<config::SecretRef>& ref) {
 }
 
 }  // namespace
-
-std::string_view toString(FetchOutcome outcome) {
-  switch (outcome) {
-    case FetchOutcome::kNewData: return "new data";
-    case FetchOutcome::kNotModified: return "not modified";
-    case FetchOutcome::kRetryable: return "retryable failure";
-    case FetchOutcome::kPermanent: return "permanent failure";
-  }
-  return "unknown";
-}
-
-std::string formatCursor(system_clock::time_point time) { return tracking::formatUtc(time); }
-
-std::optional<system_clock::time_point> parseCursor(std::string_view text) {
-  return tracking::parseUtc(text);
-}
 
 struct HttpFetcher::Impl {
   config::HttpSource settings;

@@ -48,7 +48,7 @@ SourceRunner::SourceRunner(const config::SourceSettings& source, const config::S
   if (source_.kind == config::SourceSettings::Kind::kDirectory) {
     directory_ = std::make_unique<DirectorySource>(source_.directory);
   } else {
-    fetcher_ = std::make_unique<HttpFetcher>(source_.http, state_dir / "spool" / source_.name);
+    fetcher_ = std::make_unique<worker::RemoteHttpFetcher>(source_.http, state_dir / "spool" / source_.name);
   }
 }
 

@@ -19,6 +19,7 @@
 #include "tracking/clock.h"
 #include "tracking/log_limiter.h"
 #include "tracking/store.h"
+#include "worker/remote.h"
 
 namespace cohortwatch::connectors {
 
@@ -73,7 +74,7 @@ class SourceRunner {
   tracking::Store& store_;
   const tracking::Clock& clock_;
   std::unique_ptr<DirectorySource> directory_;
-  std::unique_ptr<HttpFetcher> fetcher_;
+  std::unique_ptr<worker::RemoteHttpFetcher> fetcher_;  // fetches in cohortwatch-worker
   Backoff backoff_;
   tracking::LogLimiter log_limiter_;  // a source failing the same way for hours logs it rarely
 };

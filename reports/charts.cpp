@@ -1,8 +1,6 @@
 #include "reports/charts.h"
 
-#include <cairo.h>
 #include <fmt/format.h>
-#include <fontconfig/fontconfig.h>
 
 #include <algorithm>
 #include <array>
@@ -14,81 +12,12 @@
 #include <numbers>
 #include <variant>
 
+#include "reports/chart_scene.h"
 #include "reports/html.h"
 
 namespace cohortwatch::reports {
 
 namespace {
-
-// ---------------------------------------------------------------------------------------------
-// The scene: what the layout decides, in pixels from the top left; both renderers only draw it.
-
-struct Rgb {
-  std::uint32_t value = 0;  // 0xRRGGBB
-  std::string hex() const { return fmt::format("#{:06x}", value); }
-  double channel(int shift) const { return static_cast<double>((value >> shift) & 0xffU) / 255.0; }
-};
-
-constexpr Rgb kBlack{0x1b1b1b};
-constexpr Rgb kGrid{0xcccccc};
-constexpr Rgb kMuted{0x505050};
-constexpr Rgb kWhite{0xffffff};
-
-// Okabe and Ito's palette, ordered so that neighbouring series also differ in lightness.
-constexpr std::array<Rgb, 6> kPalette = {Rgb{0x0072b2}, Rgb{0xe69f00}, Rgb{0x009e73},
-                                         Rgb{0xcc79a7}, Rgb{0xd55e00}, Rgb{0x56b4e9}};
-
-enum class MarkerShape { kCircle, kSquare, kTriangle, kDiamond };
-constexpr std::array<MarkerShape, 4> kMarkerShapes = {
-    MarkerShape::kCircle, MarkerShape::kSquare, MarkerShape::kTriangle, MarkerShape::kDiamond};
-
-struct Point {
-  double x = 0.0;
-  double y = 0.0;
-};
-
-struct Polyline {
-  std::vector<Point> points;
-  Rgb colour;
-  double width = 1.0;
-  std::vector<double> dash;  // empty: solid
-};
-
-struct Box {
-  double x = 0.0, y = 0.0, width = 0.0, height = 0.0;
-  std::optional<Rgb> fill;
-  std::optional<Rgb> stroke;
-  double stroke_width = 1.0;
-};
-
-struct Marker {
-  Point at;
-  MarkerShape shape = MarkerShape::kCircle;
-  Rgb colour;
-  bool hollow = false;
-  double radius = 5.0;
-};
-
-enum class Anchor { kStart, kMiddle, kEnd };
-
-struct Label {
-  Point at;  // the baseline point the anchor refers to
-  std::string text;
-  double size = 13.0;
-  Anchor anchor = Anchor::kStart;
-  bool bold = false;
-  bool vertical = false;  // reads bottom to top
-  Rgb colour = kBlack;
-};
-
-using Shape = std::variant<Polyline, Box, Marker, Label>;
-
-struct Scene {
-  int width = 0;
-  int height = 0;
-  std::string title;
-  std::vector<Shape> shapes;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Layout.
@@ -467,23 +396,6 @@ class Layout {
   Axis axis_;
 };
 
-std::vector<Point> markerOutline(const Marker& marker) {
-  const double r = marker.radius;
-  const auto [x, y] = marker.at;
-  switch (marker.shape) {
-    case MarkerShape::kSquare:
-      return {{x - r * 0.85, y - r * 0.85},
-              {x + r * 0.85, y - r * 0.85},
-              {x + r * 0.85, y + r * 0.85},
-              {x - r * 0.85, y + r * 0.85}};
-    case MarkerShape::kTriangle:
-      return {{x, y - r * 1.15}, {x + r, y + r * 0.75}, {x - r, y + r * 0.75}};
-    case MarkerShape::kDiamond:
-      return {{x, y - r * 1.2}, {x + r * 1.2, y}, {x, y + r * 1.2}, {x - r * 1.2, y}};
-    case MarkerShape::kCircle: break;
-  }
-  return {};  // a circle has no outline of vertices
-}
 
 // ---------------------------------------------------------------------------------------------
 // SVG.
@@ -552,109 +464,35 @@ struct SvgWriter {
   }
 };
 
-// ---------------------------------------------------------------------------------------------
-// PNG (cairo).
-
-using SurfacePtr = std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_destroy)>;
-using ContextPtr = std::unique_ptr<cairo_t, decltype(&cairo_destroy)>;
-
-void setColour(cairo_t* cr, Rgb colour) {
-  cairo_set_source_rgb(cr, colour.channel(16), colour.channel(8), colour.channel(0));
-}
-
-struct CairoPainter {
-  cairo_t* cr;
-
-  void operator()(const Polyline& line) const {
-    if (line.points.empty()) return;
-    cairo_new_path(cr);
-    cairo_move_to(cr, line.points.front().x, line.points.front().y);
-    for (std::size_t i = 1; i < line.points.size(); ++i)
-      cairo_line_to(cr, line.points[i].x, line.points[i].y);
-    cairo_set_line_width(cr, line.width);
-    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-    cairo_set_dash(cr, line.dash.data(), static_cast<int>(line.dash.size()), 0.0);
-    setColour(cr, line.colour);
-    cairo_stroke(cr);
-    cairo_set_dash(cr, nullptr, 0, 0.0);
-  }
-  void operator()(const Box& box) const {
-    cairo_new_path(cr);
-    cairo_rectangle(cr, box.x, box.y, box.width, box.height);
-    if (box.fill) {
-      setColour(cr, *box.fill);
-      cairo_fill_preserve(cr);
-    }
-    if (box.stroke) {
-      setColour(cr, *box.stroke);
-      cairo_set_line_width(cr, box.stroke_width);
-      cairo_stroke(cr);
-    }
-    cairo_new_path(cr);
-  }
-  void operator()(const Marker& marker) const {
-    cairo_new_path(cr);
-    if (marker.shape == MarkerShape::kCircle) {
-      cairo_arc(cr, marker.at.x, marker.at.y, marker.radius, 0.0, 2.0 * std::numbers::pi);
-    } else {
-      const auto outline = markerOutline(marker);
-      cairo_move_to(cr, outline.front().x, outline.front().y);
-      for (std::size_t i = 1; i < outline.size(); ++i)
-        cairo_line_to(cr, outline[i].x, outline[i].y);
-      cairo_close_path(cr);
-    }
-    setColour(cr, marker.hollow ? kWhite : marker.colour);
-    cairo_fill_preserve(cr);
-    setColour(cr, marker.colour);
-    cairo_set_line_width(cr, 2.0);
-    cairo_stroke(cr);
-  }
-  void operator()(const Label& label) const {
-    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
-                           label.bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, label.size);
-    cairo_text_extents_t extents;
-    cairo_text_extents(cr, label.text.c_str(), &extents);
-    const double shift = label.anchor == Anchor::kStart    ? 0.0
-                         : label.anchor == Anchor::kMiddle ? -extents.x_advance / 2.0
-                                                           : -extents.x_advance;
-    cairo_save(cr);
-    cairo_translate(cr, label.at.x, label.at.y);
-    if (label.vertical) cairo_rotate(cr, -std::numbers::pi / 2.0);
-    cairo_move_to(cr, shift, 0.0);
-    setColour(cr, label.colour);
-    cairo_show_text(cr, label.text.c_str());
-    cairo_restore(cr);
-  }
-};
-
-cairo_status_t appendToString(void* closure, const unsigned char* data, unsigned int length) {
-  static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
-  return CAIRO_STATUS_SUCCESS;
-}
-
-// Cairo's text API keeps fonts, and fontconfig its configuration, in process-wide caches that
-// are never freed, which LeakSanitizer reports at exit. Once a chart has been drawn, both are
-// released at exit, when every cairo object (all held by RAII here) is gone.
-void releaseFontCachesAtExit() {
-  static std::once_flag registered;
-  std::call_once(registered, [] {
-    std::atexit([] {
-      cairo_debug_reset_static_data();
-      FcFini();
-    });
-  });
-}
-
-constexpr int kMinimumSize = 100;
-constexpr int kMaximumSize = 4000;
 
 }  // namespace
 
+Scene layOutChart(const Chart& chart, int width, int height) {
+  return Layout(chart, width, height).build();
+}
+
+std::vector<Point> markerOutline(const Marker& marker) {
+  const double r = marker.radius;
+  const auto [x, y] = marker.at;
+  switch (marker.shape) {
+    case MarkerShape::kSquare:
+      return {{x - r * 0.85, y - r * 0.85},
+              {x + r * 0.85, y - r * 0.85},
+              {x + r * 0.85, y + r * 0.85},
+              {x - r * 0.85, y + r * 0.85}};
+    case MarkerShape::kTriangle:
+      return {{x, y - r * 1.15}, {x + r, y + r * 0.75}, {x - r, y + r * 0.75}};
+    case MarkerShape::kDiamond:
+      return {{x, y - r * 1.2}, {x + r * 1.2, y}, {x, y + r * 1.2}, {x - r * 1.2, y}};
+    case MarkerShape::kCircle: break;
+  }
+  return {};  // a circle has no outline of vertices
+}
+
 std::string renderSvg(const Chart& chart, int width, int height) {
-  width = std::clamp(width, kMinimumSize, kMaximumSize);
-  height = std::clamp(height, kMinimumSize, kMaximumSize);
-  const Scene scene = Layout(chart, width, height).build();
+  width = std::clamp(width, kMinimumChartSize, kMaximumChartSize);
+  height = std::clamp(height, kMinimumChartSize, kMaximumChartSize);
+  const Scene scene = layOutChart(chart, width, height);
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n";
   out += fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{0}\" height=\"{1}\" "
@@ -666,28 +504,6 @@ std::string renderSvg(const Chart& chart, int width, int height) {
   for (const auto& shape : scene.shapes) std::visit(writer, shape);
   out += "</svg>\n";
   return out;
-}
-
-std::string renderPng(const Chart& chart, int width, int height) {
-  if (width < kMinimumSize || width > kMaximumSize || height < kMinimumSize ||
-      height > kMaximumSize)
-    return {};
-  releaseFontCachesAtExit();
-  const Scene scene = Layout(chart, width, height).build();
-  SurfacePtr surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height),
-                     cairo_surface_destroy);
-  if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) return {};
-  ContextPtr context(cairo_create(surface.get()), cairo_destroy);
-  if (cairo_status(context.get()) != CAIRO_STATUS_SUCCESS) return {};
-  const CairoPainter painter{context.get()};
-  for (const auto& shape : scene.shapes) std::visit(painter, shape);
-  if (cairo_status(context.get()) != CAIRO_STATUS_SUCCESS) return {};
-  cairo_surface_flush(surface.get());
-  std::string png;
-  if (cairo_surface_write_to_png_stream(surface.get(), appendToString, &png) !=
-      CAIRO_STATUS_SUCCESS)
-    return {};
-  return png;
 }
 
 }  // namespace cohortwatch::reports

@@ -206,6 +206,7 @@ TEST(SourceHttpTest, RefusedTokenIsAClearErrorWithoutARetryStorm) {
     EXPECT_THAT(result.err, HasSubstr("401"));
     EXPECT_THAT(result.err, Not(HasSubstr(token)));
   }
+  ASSERT_FALSE(server.requests().empty());
   EXPECT_EQ(server.requests()[0].header("Authorization").value_or(""), "Bearer " + token);
   const json status = sourceStatus(config, "cms");
   ASSERT_TRUE(status["last_error"].is_string()) << status.dump();
