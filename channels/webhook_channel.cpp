@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "channels/base64.h"
+
 #ifndef COHORTWATCH_VERSION
 #define COHORTWATCH_VERSION "dev"
 #endif
@@ -65,14 +67,6 @@ bool append(Slist& list, const std::string& line) {
   (void)list.release();
   list.reset(appended);
   return true;
-}
-
-std::string base64(const unsigned char* data, std::size_t size) {
-  std::string out(4 * ((size + 2) / 3) + 1, '\0');
-  const int length =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
-  out.resize(static_cast<std::size_t>(std::max(length, 0)));
-  return out;
 }
 
 // "scheme://host:port" pieces of the URL for details, or a placeholder.
@@ -195,23 +189,14 @@ std::string standardWebhookSignature(std::string_view key_bytes, std::string_vie
   HMAC(EVP_sha256(), key_bytes.data(), static_cast<int>(key_bytes.size()),
        reinterpret_cast<const unsigned char*>(content.data()), content.size(), digest.data(),
        &digest_size);
-  return "v1," + base64(digest.data(), digest_size);
+  return "v1," + encodeBase64(std::string_view(reinterpret_cast<const char*>(digest.data()), digest_size));
 }
 
 std::optional<std::string> webhookSigningKey(std::string_view secret) {
   if (!secret.starts_with(kSecretPrefix)) return std::string(secret);
-  std::string_view encoded = secret.substr(kSecretPrefix.size());
-  if (encoded.empty() || encoded.size() % 4 != 0) return std::nullopt;
-  std::string decoded(encoded.size() / 4 * 3, '\0');
-  const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
-                                     reinterpret_cast<const unsigned char*>(encoded.data()),
-                                     static_cast<int>(encoded.size()));
-  if (length < 0) return std::nullopt;
-  // EVP_DecodeBlock counts the padding as zero bytes: take them off again.
-  auto size = static_cast<std::size_t>(length);
-  for (std::size_t i = encoded.size(); i > 0 && encoded[i - 1] == '=' && size > 0; --i) --size;
-  decoded.resize(size);
-  return decoded;
+  const std::string_view encoded = secret.substr(kSecretPrefix.size());
+  if (encoded.empty()) return std::nullopt;
+  return decodeBase64(encoded);
 }
 
 struct WebhookChannel::Impl {
