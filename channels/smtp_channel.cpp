@@ -275,7 +275,6 @@ struct SmtpChannel::Impl {
   std::string host;
   EasyHandle handle;
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
-  bool warned = false;
 
   Delivery send(const EmailMessage& message);
   Delivery classify(CURLcode code, const Dialogue& dialogue) const;
@@ -322,19 +321,6 @@ Delivery SmtpChannel::Impl::send(const EmailMessage& message) {
     password = std::move(*secret.value);
   }
 
-  if (!warned) {
-    warned = true;
-    if (!settings.verify_tls) {
-      spdlog::warn("smtp channel {}: TLS certificate verification is disabled (verify_tls: false)",
-                   host);
-    }
-    if (scheme == "smtp" && !settings.require_starttls && !settings.username.empty()) {
-      spdlog::warn(
-          "smtp channel {}: require_starttls is off, so the password is sent unencrypted to a "
-          "server that does not offer STARTTLS",
-          host);
-    }
-  }
 
   CURL* curl = handle.get();
   // Reset, not a new handle: the connection and TLS session are kept between sends.

@@ -204,7 +204,6 @@ struct WebhookChannel::Impl {
   Target target;
   EasyHandle handle;
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
-  bool warned = false;
 
   Delivery send(const WebhookMessage& message, system_clock::time_point now);
 };
@@ -257,15 +256,6 @@ Delivery WebhookChannel::Impl::send(const WebhookMessage& message, system_clock:
     key = std::move(*signing_key);
   }
 
-  if (!warned) {
-    warned = true;
-    if (!settings.verify_tls) {
-      spdlog::warn("webhook channel {}: TLS certificate verification is disabled", host);
-    }
-    if (target.scheme == "http") {
-      spdlog::warn("webhook channel {}: payloads are sent unencrypted over http://", host);
-    }
-  }
 
   const long timestamp =
       static_cast<long>(std::chrono::duration_cast<seconds>(now.time_since_epoch()).count());

@@ -231,7 +231,6 @@ struct HttpFetcher::Impl {
   fs::path spool_dir;
   EasyHandle handle;
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
-  bool warned = false;
 
   FetchResult fetch(const HttpSourceState& state, system_clock::time_point now_utc);
 };
@@ -333,16 +332,6 @@ FetchResult HttpFetcher::Impl::fetch(const HttpSourceState& state,
     secrets.push_back(password);
   }
 
-  if (!warned) {
-    warned = true;
-    if (!settings.verify_tls) {
-      spdlog::warn("http source {}: TLS certificate verification is disabled (verify_tls: false)",
-                   host);
-    }
-    if (scheme == "http" && settings.auth != Auth::kNone) {
-      spdlog::warn("http source {}: credentials are sent unencrypted over http://", host);
-    }
-  }
 
   // The body file, private from the start (mkstemp creates it 0600).
   if (std::string error = ensureSpoolDir(spool_dir); !error.empty()) {

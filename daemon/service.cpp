@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "config/transport_warnings.h"
 #include "connectors/source_runner.h"
 #include "daemon/alerting.h"
 #include "daemon/admin_server.h"
@@ -101,6 +102,7 @@ struct Service::Impl {
                  "{} schedule(s)",
                  settings.database.path, cycle_lane->store().schemaVersion(), sources.size(),
                  settings.alerts.size(), settings.schedules.size());
+    for (const auto& warning : config::transportWarnings(settings)) spdlog::warn("{}", warning);
     service_metrics.initialise(settings);
     startAdmin();
     waitForSignal();

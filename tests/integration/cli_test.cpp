@@ -250,6 +250,22 @@ TEST_F(CliTest, CheckConfigAcceptsTheDemoConfiguration) {
   EXPECT_THAT(result.out, HasSubstr("ok"));
 }
 
+TEST_F(CliTest, CheckConfigWarnsAboutUnprotectedTransportButAcceptsIt) {
+  const auto config = dir_ / "lab.yaml";
+  writeFile(config,
+            "database:\n  path: " + (dir_ / "cw.db").string() + "\n"
+            "channels:\n"
+            "  - name: chat\n    kind: webhook\n    webhook:\n"
+            "      url: http://127.0.0.1:9/hook?key=s3cr3t\n"
+            "      verify_tls: false\n");
+  const auto result = run({"check-config", "--config", config.string()});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("ok"));
+  EXPECT_THAT(result.err, HasSubstr("warning: webhook channel chat: TLS certificate verification is disabled"));
+  EXPECT_THAT(result.err, HasSubstr("warning: webhook channel chat: payloads are sent unencrypted over http://"));
+  EXPECT_THAT(result.err, Not(HasSubstr("s3cr3t")));
+}
+
 TEST_F(CliTest, DatabaseFileIsCreatedWithMode0600) {
   const auto people = dir_ / "people.csv";
   writeFile(people, "person_id,date_of_birth\nC1,2010-01-01\n");
