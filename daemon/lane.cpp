@@ -1,6 +1,7 @@
 #include "daemon/lane.h"
 
 #include <boost/asio/post.hpp>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 namespace cohortwatch::daemon {
@@ -28,9 +29,20 @@ void Lane::post(std::function<void(tracking::Store&)> job, std::function<void()>
     } catch (const std::exception& e) {
       spdlog::error("{}: {}", name_, e.what());
     }
-    --pending_;
+    if (--pending_ == 0) fallIdle();
     if (done) boost::asio::post(loop_, done);
   });
+}
+
+void Lane::fallIdle() {
+  try {
+    store_->releaseMemory();
+  } catch (const std::exception& e) {
+    spdlog::warn("{}: {}", name_, e.what());
+  }
+  // A burst (a large export, a digest over every child) leaves freed blocks in the lane thread's
+  // arena, which glibc keeps unless asked: the idle service gives them back.
+  malloc_trim(0);
 }
 
 }  // namespace cohortwatch::daemon

@@ -30,7 +30,9 @@ class Lane {
 
   // Runs job(store) on the lane, then done() on the event loop. Jobs not yet started when the
   // service is stopping are skipped (done is not called). An exception from the job is logged
-  // and done() still runs, so the lane's schedule carries on.
+  // and done() still runs, so the lane's schedule carries on. When its last queued job has run,
+  // the lane gives back the memory its connection caches and what the job freed, so that the idle
+  // service stays small (issue 7's footprint).
   void post(std::function<void(tracking::Store&)> job, std::function<void()> done = {});
 
   // Jobs queued or running.
@@ -40,6 +42,8 @@ class Lane {
   void onStoreError(std::function<void()> callback) { on_store_error_ = std::move(callback); }
 
  private:
+  void fallIdle();
+
   std::string name_;
   boost::asio::strand<boost::asio::thread_pool::executor_type> strand_;
   boost::asio::io_context& loop_;

@@ -736,6 +736,8 @@ class SqliteStore final : public Store {
   AlertStore& alerting() override { return *alerting_; }
   CaseworkStore& casework() override { return *casework_; }
 
+  void releaseMemory() override { sqlite3_db_release_memory(handle()); }
+
   StoreCounts counts() override {
     return guard("count records", [&] {
       StoreCounts counts;

@@ -370,6 +370,10 @@ class Store {
   virtual CohortData loadCohortData() = 0;
   virtual StoreCounts counts() = 0;
 
+  // Gives back the memory the connection holds for speed (SQLite's page cache), for a connection
+  // about to sit idle; the next query reads its pages again. Outside a transaction.
+  virtual void releaseMemory() {}
+
   // Alerts, the outbox and casework, on the same database and transactions.
   virtual AlertStore& alerting() = 0;
   virtual CaseworkStore& casework() = 0;
