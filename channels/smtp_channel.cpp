@@ -7,19 +7,14 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
-#include <mutex>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "channels/mail_headers.h"
-
-#ifndef COHORTWATCH_VERSION
-#define COHORTWATCH_VERSION "dev"
-#endif
+#include "worker/curl_easy.h"
 
 namespace cohortwatch::channels {
 
@@ -30,44 +25,17 @@ using Status = Delivery::Status;
 // How much of a server reply goes into a detail.
 constexpr std::size_t kReplyBytes = 200;
 
-void initCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    // Reference-counted by libcurl, so the other components' own call does no harm; never
-    // cleaned up, as other libraries in the process may use libcurl too.
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      throw std::runtime_error("libcurl could not be initialised");
-    }
-  });
-}
-
-struct EasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
+using worker::appendLine;
+using worker::CurlList;
 
 struct MimeDeleter {
   void operator()(curl_mime* mime) const { curl_mime_free(mime); }
 };
 using MimeHandle = std::unique_ptr<curl_mime, MimeDeleter>;
 
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
-
 struct UrlDeleter {
   void operator()(CURLU* url) const { curl_url_cleanup(url); }
 };
-
-// Appends to a list owned by `list`; false when out of memory.
-bool append(Slist& list, const std::string& line) {
-  curl_slist* appended = curl_slist_append(list.get(), line.c_str());
-  if (appended == nullptr) return false;
-  (void)list.release();
-  list.reset(appended);
-  return true;
-}
 
 // One line of text for a detail: controls flattened, cut at a UTF-8 boundary.
 std::string oneLine(std::string_view text, std::size_t limit) {
@@ -243,9 +211,9 @@ CURLcode addParts(CURL* curl, curl_mime* mime, const mail::MimePart& multipart) 
       }
     }
     if (!child.headers.empty()) {
-      Slist headers;
+      CurlList headers;
       for (const auto& header : child.headers) {
-        if (!append(headers, header)) return CURLE_OUT_OF_MEMORY;
+        if (!appendLine(headers, header)) return CURLE_OUT_OF_MEMORY;
       }
       if ((code = curl_mime_headers(part, headers.get(), 1)) != CURLE_OK) return code;
       (void)headers.release();
@@ -273,19 +241,17 @@ std::string describeSecret(const config::SecretRef& ref) {
 struct SmtpChannel::Impl {
   config::SmtpChannelSettings settings;
   std::string host;
-  EasyHandle handle;
-  std::array<char, CURL_ERROR_SIZE> error_buffer{};
+  worker::CurlHandle handle;
+  worker::CurlErrorBuffer error_buffer{};
 
   Delivery send(const EmailMessage& message);
   Delivery classify(CURLcode code, const Dialogue& dialogue) const;
 };
 
 SmtpChannel::SmtpChannel(config::SmtpChannelSettings settings) : impl_(std::make_unique<Impl>()) {
-  initCurlOnce();
+  impl_->handle = worker::newCurlHandle();
   impl_->settings = std::move(settings);
   impl_->host = hostOf(impl_->settings.url);
-  impl_->handle.reset(curl_easy_init());
-  if (!impl_->handle) throw std::runtime_error("libcurl could not create a handle");
 }
 
 SmtpChannel::~SmtpChannel() = default;
@@ -326,12 +292,12 @@ Delivery SmtpChannel::Impl::send(const EmailMessage& message) {
   // Reset, not a new handle: the connection and TLS session are kept between sends.
   curl_easy_reset(curl);
 
-  Slist headers;
-  Slist recipients;
-  bool built = append(headers, "Content-Type: " + mail.root.content_type);
-  for (const auto& header : mail.headers) built = built && append(headers, header);
+  CurlList headers;
+  CurlList recipients;
+  bool built = appendLine(headers, "Content-Type: " + mail.root.content_type);
+  for (const auto& header : mail.headers) built = built && appendLine(headers, header);
   for (const auto& address : mail.envelope_to)
-    built = built && append(recipients, "<" + address + ">");
+    built = built && appendLine(recipients, "<" + address + ">");
   const MimeHandle mime(curl_mime_init(curl));
   CURLcode code = built && mime ? addParts(curl, mime.get(), mail.root) : CURLE_OUT_OF_MEMORY;
   if (code != CURLE_OK) {
@@ -341,13 +307,14 @@ Delivery SmtpChannel::Impl::send(const EmailMessage& message) {
   const std::string mail_from = "<" + mail.envelope_from + ">";
 
   Dialogue dialogue;
-  error_buffer.fill('\0');
+  worker::setCommonOptions(curl,
+                           {.connect_timeout_seconds = settings.connect_timeout_seconds,
+                            .timeout_seconds = settings.timeout_seconds,
+                            .verify_tls = settings.verify_tls,
+                            .ca_file = settings.ca_file},
+                           error_buffer);
   curl_easy_setopt(curl, CURLOPT_URL, settings.url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
-                   static_cast<long>(settings.connect_timeout_seconds));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(settings.timeout_seconds));
   curl_easy_setopt(curl, CURLOPT_SERVER_RESPONSE_TIMEOUT,
                    static_cast<long>(settings.timeout_seconds));
   if (scheme == "smtp") {
@@ -355,9 +322,6 @@ Delivery SmtpChannel::Impl::send(const EmailMessage& message) {
         curl, CURLOPT_USE_SSL,
         static_cast<long>(settings.require_starttls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
   }
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, settings.verify_tls ? 1L : 0L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, settings.verify_tls ? 2L : 0L);
-  if (!settings.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, settings.ca_file.c_str());
   if (!settings.username.empty()) {
     curl_easy_setopt(curl, CURLOPT_USERNAME, settings.username.c_str());
     curl_easy_setopt(curl, CURLOPT_PASSWORD, password.c_str());
@@ -368,8 +332,6 @@ Delivery SmtpChannel::Impl::send(const EmailMessage& message) {
   curl_easy_setopt(curl, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(curl, CURLOPT_MIMEPOST, mime.get());
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer.data());
-  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   // The trace is how the replies are matched with their commands; nothing of it is printed.
   curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, onTrace);
   curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &dialogue);

@@ -12,16 +12,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <ctime>
-#include <mutex>
-#include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include "channels/base64.h"
-
-#ifndef COHORTWATCH_VERSION
-#define COHORTWATCH_VERSION "dev"
-#endif
+#include "worker/curl_easy.h"
 
 namespace cohortwatch::channels {
 
@@ -30,44 +25,16 @@ namespace {
 using Status = Delivery::Status;
 using std::chrono::seconds;
 using std::chrono::system_clock;
+using worker::appendLine;
+using worker::CurlList;
 
-constexpr const char* kUserAgent = "cohortwatch/" COHORTWATCH_VERSION;
 // How much of an error response's body goes into a detail.
 constexpr std::size_t kSnippetBytes = 200;
 constexpr std::string_view kSecretPrefix = "whsec_";
 
-void initCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    // Reference-counted by libcurl, so the other components' own call does no harm; never
-    // cleaned up, as other libraries in the process may use libcurl too.
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      throw std::runtime_error("libcurl could not be initialised");
-    }
-  });
-}
-
-struct EasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
-
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
-
 struct UrlDeleter {
   void operator()(CURLU* url) const { curl_url_cleanup(url); }
 };
-
-bool append(Slist& list, const std::string& line) {
-  curl_slist* appended = curl_slist_append(list.get(), line.c_str());
-  if (appended == nullptr) return false;
-  (void)list.release();
-  list.reset(appended);
-  return true;
-}
 
 // "scheme://host:port" pieces of the URL for details, or a placeholder.
 struct Target {
@@ -202,19 +169,17 @@ std::optional<std::string> webhookSigningKey(std::string_view secret) {
 struct WebhookChannel::Impl {
   config::WebhookChannelSettings settings;
   Target target;
-  EasyHandle handle;
-  std::array<char, CURL_ERROR_SIZE> error_buffer{};
+  worker::CurlHandle handle;
+  worker::CurlErrorBuffer error_buffer{};
 
   Delivery send(const WebhookMessage& message, system_clock::time_point now);
 };
 
 WebhookChannel::WebhookChannel(config::WebhookChannelSettings settings)
     : impl_(std::make_unique<Impl>()) {
-  initCurlOnce();
+  impl_->handle = worker::newCurlHandle();
   impl_->settings = std::move(settings);
   impl_->target = targetOf(impl_->settings.url);
-  impl_->handle.reset(curl_easy_init());
-  if (!impl_->handle) throw std::runtime_error("libcurl could not create a handle");
 }
 
 WebhookChannel::~WebhookChannel() = default;
@@ -259,16 +224,16 @@ Delivery WebhookChannel::Impl::send(const WebhookMessage& message, system_clock:
 
   const long timestamp =
       static_cast<long>(std::chrono::duration_cast<seconds>(now.time_since_epoch()).count());
-  Slist headers;
-  bool built = append(headers, "Content-Type: application/json") &&
-               append(headers, "webhook-id: " + message.id) &&
-               append(headers, fmt::format("webhook-timestamp: {}", timestamp)) &&
+  CurlList headers;
+  bool built = appendLine(headers, "Content-Type: application/json") &&
+               appendLine(headers, "webhook-id: " + message.id) &&
+               appendLine(headers, fmt::format("webhook-timestamp: {}", timestamp)) &&
                // No "Expect: 100-continue" round trip for larger payloads.
-               append(headers, "Expect:");
+               appendLine(headers, "Expect:");
   if (settings.secret) {
-    built = built && append(headers, "webhook-signature: " +
-                                         standardWebhookSignature(key, message.id, timestamp,
-                                                                  message.payload));
+    built = built && appendLine(headers, "webhook-signature: " +
+                                             standardWebhookSignature(key, message.id, timestamp,
+                                                                      message.payload));
   }
   if (!built) return outcome(Status::kRetry, "out of memory building the request");
 
@@ -276,27 +241,22 @@ Delivery WebhookChannel::Impl::send(const WebhookMessage& message, system_clock:
   // Reset, not a new handle: the connection and TLS session are kept between sends.
   curl_easy_reset(curl);
   Response response;
-  error_buffer.fill('\0');
+  worker::setCommonOptions(curl,
+                           {.connect_timeout_seconds = settings.connect_timeout_seconds,
+                            .timeout_seconds = settings.timeout_seconds,
+                            .verify_tls = settings.verify_tls,
+                            .ca_file = settings.ca_file},
+                           error_buffer);
   curl_easy_setopt(curl, CURLOPT_URL, settings.url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
-                   static_cast<long>(settings.connect_timeout_seconds));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(settings.timeout_seconds));
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, settings.verify_tls ? 1L : 0L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, settings.verify_tls ? 2L : 0L);
-  if (!settings.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, settings.ca_file.c_str());
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, kUserAgent);
   curl_easy_setopt(curl, CURLOPT_POST, 1L);
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, message.payload.data());
   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
                    static_cast<curl_off_t>(message.payload.size()));
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer.data());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, onBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
-  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
 
   const CURLcode code = curl_easy_perform(curl);
   long status = 0;

@@ -222,8 +222,8 @@ void readHttpSource(Reader& reader, const Value& value, HttpSource& out) {
   }
   MapReader map = reader.map(
       value, {"url", "interval_seconds", "auth", "token", "token_file", "username", "password",
-              "password_file", "verify_tls", "connect_timeout_seconds", "timeout_seconds",
-              "since_parameter", "lookback_seconds", "max_backoff_seconds"});
+              "password_file", "verify_tls", "ca_file", "connect_timeout_seconds",
+              "timeout_seconds", "since_parameter", "lookback_seconds", "max_backoff_seconds"});
   if (!map.ok()) return;
   if (map.string("url", out.url, Need::kRequired) && out.url.rfind("https://", 0) != 0 &&
       out.url.rfind("http://", 0) != 0) {
@@ -243,6 +243,7 @@ void readHttpSource(Reader& reader, const Value& value, HttpSource& out) {
     reader.error(value, "auth: basic needs username: and password_file: FILE or password: env:NAME");
   }
   map.boolean("verify_tls", out.verify_tls);
+  map.readableFile("ca_file", out.ca_file);
   map.integer("connect_timeout_seconds", out.connect_timeout_seconds, 1, 600);
   map.integer("timeout_seconds", out.timeout_seconds, 1, 86400);
   map.string("since_parameter", out.since_parameter);

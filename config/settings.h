@@ -210,6 +210,7 @@ struct HttpSource {
   std::string username;               // basic
   std::optional<SecretRef> password;  // basic
   bool verify_tls = true;
+  std::string ca_file;  // a PEM bundle to trust, e.g. an internal CA's; empty: the system's
   int connect_timeout_seconds = 10;
   int timeout_seconds = 120;
   // The incremental query parameter (empty: none), set to the last successful request's time

@@ -1,8 +1,12 @@
 #include "config/yaml_reader.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <system_error>
@@ -259,6 +263,32 @@ std::optional<std::string> Reader::string(const Value& value) {
   return node.Scalar();
 }
 
+std::optional<std::string> Reader::readableFile(const Value& value) {
+  std::optional<std::string> path = string(value);
+  if (!path) return std::nullopt;
+  const auto problem = [](int error_number) {
+    return error_number == ENOENT
+               ? std::string("no such file")
+               : std::error_code(error_number, std::generic_category()).message();
+  };
+  struct stat status {};
+  if (::stat(path->c_str(), &status) != 0) {
+    error(value, fmt::format("cannot read {}: {}", *path, problem(errno)));
+    return std::nullopt;
+  }
+  if (!S_ISREG(status.st_mode)) {
+    error(value, fmt::format("cannot read {}: not a file", *path));
+    return std::nullopt;
+  }
+  const int fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error(value, fmt::format("cannot read {}: {}", *path, problem(errno)));
+    return std::nullopt;
+  }
+  ::close(fd);
+  return path;
+}
+
 std::optional<std::size_t> Reader::choice(const Value& value,
                                           std::span<const std::string_view> names) {
   const YAML::Node& node = value.node;
@@ -422,6 +452,10 @@ bool MapReader::boolean(std::string_view key, bool& out, Need need) {
 
 bool MapReader::string(std::string_view key, std::string& out, Need need) {
   return assign(key, out, need, [&](const Value& v) { return reader_->string(v); });
+}
+
+bool MapReader::readableFile(std::string_view key, std::string& out, Need need) {
+  return assign(key, out, need, [&](const Value& v) { return reader_->readableFile(v); });
 }
 
 std::optional<SecretRef> MapReader::secret(std::string_view base) const {

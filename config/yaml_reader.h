@@ -85,6 +85,9 @@ class Reader {
   std::optional<double> number(const Value& value, double min, double max = kNoMax);
   std::optional<bool> boolean(const Value& value);        // true/false (yes/no too)
   std::optional<std::string> string(const Value& value);  // any non-blank scalar
+  // The path of a file the service reads later (a CA bundle), checked now so that a typo is
+  // reported here and not at the first transfer: it must be a file this process can open.
+  std::optional<std::string> readableFile(const Value& value);
   std::optional<std::size_t> choice(const Value& value, std::span<const std::string_view> names);
   template <typename E>
   std::optional<E> oneOf(const Value& value, const Choices<E>& choices);
@@ -138,6 +141,7 @@ class MapReader {
               Need need = Need::kOptional);
   bool boolean(std::string_view key, bool& out, Need need = Need::kOptional);
   bool string(std::string_view key, std::string& out, Need need = Need::kOptional);
+  bool readableFile(std::string_view key, std::string& out, Need need = Need::kOptional);
   template <typename E>
   bool oneOf(std::string_view key, E& out, const Choices<E>& choices, Need need = Need::kOptional);
   std::optional<SecretRef> secret(std::string_view base) const;

@@ -7,23 +7,17 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>  // mkstemp
 #include <ctime>
-#include <mutex>
-#include <stdexcept>
 #include <system_error>
 #include <utility>
 #include <vector>
 
-#ifndef COHORTWATCH_VERSION
-#error "COHORTWATCH_VERSION must be defined by the build (connectors/CMakeLists.txt)"
-#endif
-
+#include "worker/curl_easy.h"
 
 namespace cohortwatch::connectors {
 
@@ -33,25 +27,8 @@ namespace fs = std::filesystem;
 using std::chrono::seconds;
 using std::chrono::system_clock;
 
-constexpr const char* kUserAgent = "cohortwatch/" COHORTWATCH_VERSION;
 // How much of an error response's body goes into the error message.
 constexpr std::size_t kSnippetBytes = 300;
-
-void initCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    // Not thread-safe with other libcurl use, hence once, before the first handle; never
-    // cleaned up, as other libraries in the process may use libcurl too.
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      throw std::runtime_error("libcurl could not be initialised");
-    }
-  });
-}
-
-struct EasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
 
 struct UrlDeleter {
   void operator()(CURLU* url) const { curl_url_cleanup(url); }
@@ -61,11 +38,6 @@ using UrlHandle = std::unique_ptr<CURLU, UrlDeleter>;
 struct CurlStringDeleter {
   void operator()(char* text) const { curl_free(text); }
 };
-
-struct HeaderListDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-using HeaderList = std::unique_ptr<curl_slist, HeaderListDeleter>;
 
 std::string errnoMessage(int error) {
   return std::error_code(error, std::generic_category()).message();
@@ -229,19 +201,17 @@ std::string describeSecret(const std::optional<config::SecretRef>& ref) {
 struct HttpFetcher::Impl {
   config::HttpSource settings;
   fs::path spool_dir;
-  EasyHandle handle;
-  std::array<char, CURL_ERROR_SIZE> error_buffer{};
+  worker::CurlHandle handle;
+  worker::CurlErrorBuffer error_buffer{};
 
   FetchResult fetch(const HttpSourceState& state, system_clock::time_point now_utc);
 };
 
 HttpFetcher::HttpFetcher(config::HttpSource settings, std::filesystem::path spool_dir)
     : impl_(std::make_unique<Impl>()) {
-  initCurlOnce();
+  impl_->handle = worker::newCurlHandle();
   impl_->settings = std::move(settings);
   impl_->spool_dir = std::move(spool_dir);
-  impl_->handle.reset(curl_easy_init());
-  if (!impl_->handle) throw std::runtime_error("libcurl could not create a handle");
   // Created now when possible; a failure is reported by fetch(), where it can be retried.
   (void)ensureSpoolDir(impl_->spool_dir);
 }
@@ -358,16 +328,13 @@ FetchResult HttpFetcher::Impl::fetch(const HttpSourceState& state,
     headers.push_back("If-Modified-Since: " + state.last_modified);
   }
   if (!bearer.empty()) headers.push_back("Authorization: Bearer " + bearer);
-  HeaderList header_list;
+  worker::CurlList header_list;
   for (const auto& header : headers) {
-    curl_slist* appended = curl_slist_append(header_list.get(), header.c_str());
-    if (appended == nullptr) {
+    if (!worker::appendLine(header_list, header)) {
       ::close(fd);
       discard_body();
       return fail(FetchOutcome::kRetryable, "out of memory building the request");
     }
-    (void)header_list.release();
-    header_list.reset(appended);
   }
 
   CURL* curl = handle.get();
@@ -376,22 +343,18 @@ FetchResult HttpFetcher::Impl::fetch(const HttpSourceState& state,
   Transfer transfer;
   transfer.handle = curl;
   transfer.fd = fd;
-  error_buffer.fill('\0');
+  worker::setCommonOptions(curl,
+                           {.connect_timeout_seconds = settings.connect_timeout_seconds,
+                            .timeout_seconds = settings.timeout_seconds,
+                            .verify_tls = settings.verify_tls,
+                            .ca_file = settings.ca_file},
+                           error_buffer);
   curl_easy_setopt(curl, CURLOPT_URL, request_url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
   curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
-                   static_cast<long>(settings.connect_timeout_seconds));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(settings.timeout_seconds));
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, settings.verify_tls ? 1L : 0L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, settings.verify_tls ? 2L : 0L);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, kUserAgent);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list.get());
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // exports compress well
-  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer.data());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, onBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
   if (settings.auth == Auth::kBasic) {

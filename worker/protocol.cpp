@@ -91,6 +91,7 @@ void putSettings(WireWriter& out, const config::HttpSource& s) {
   out.putString(s.username);
   putSecret(out, s.password);
   out.putBool(s.verify_tls);
+  out.putString(s.ca_file);
   out.putInt(s.connect_timeout_seconds);
   out.putInt(s.timeout_seconds);
   out.putString(s.since_parameter);
@@ -265,6 +266,7 @@ FetchExportRequest readFetchExport(WireReader& in) {
   s.username = in.getString();
   s.password = getSecret(in);
   s.verify_tls = in.getBool();
+  s.ca_file = in.getString();
   s.connect_timeout_seconds = in.getInt32();
   s.timeout_seconds = in.getInt32();
   s.since_parameter = in.getString();

@@ -3,28 +3,21 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <csignal>
 #include <cerrno>
-#include <cstdlib>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
 #include <tuple>
 #include <utility>
 
-#ifndef COHORTWATCH_TEST_SUPPORT_DIR
-#error "COHORTWATCH_TEST_SUPPORT_DIR must be defined by the build (tests/support/CMakeLists.txt)"
-#endif
+#include "tests/support/child_process.h"
 
 namespace cohortwatch::test_support {
 
@@ -32,61 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::string python() {
-  const char* configured = std::getenv("COHORTWATCH_TEST_PYTHON");
-  return configured != nullptr && *configured != '\0' ? configured : "/usr/bin/python3";
-}
-
-fs::path supportDir() {
-  return fs::path(COHORTWATCH_TEST_SUPPORT_DIR);
-}
-
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-fs::path makeTempFolder(const char* prefix) {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern =
-      (fs::path(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") / (std::string(prefix) + "XXXXXX"))
-          .string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
-  }
-  return pattern;
-}
-
-// Forks and execs argv with stdout to `out_fd` and stderr to `err_fd`, no other descriptor
-// inherited; the child gets SIGTERM if the test process dies first, so no server outlives a
-// crashed test.
-pid_t spawn(const std::vector<std::string>& args, int out_fd, int err_fd) {
-  std::vector<char*> argv;
-  argv.reserve(args.size() + 1);
-  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
-  if (pid == 0) {
-    // Only async-signal-safe calls between fork and exec.
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    ::dup2(out_fd, STDOUT_FILENO);
-    ::dup2(err_fd, STDERR_FILENO);
-    const int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
-    // Nothing else of the test process's (listening sockets above all) may live on in the
-    // server: a port must close when the test's own server object goes.
-    if (::close_range(3, ~0U, 0) != 0) {
-      for (int fd = 3; fd < 4096; ++fd) ::close(fd);
-    }
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
 
 // Runs a command to completion; returns its exit status and stdout (stderr goes to err_path).
 int run(const std::vector<std::string>& args, std::string& out, const fs::path& err_path) {
@@ -100,7 +38,7 @@ int run(const std::vector<std::string>& args, std::string& out, const fs::path& 
     ::close(pipe_fds[1]);
     throw std::system_error(errno, std::generic_category(), "open " + err_path.string());
   }
-  const pid_t pid = spawn(args, pipe_fds[1], err_fd);
+  const pid_t pid = spawnChild(args, pipe_fds[1], err_fd);
   ::close(pipe_fds[1]);
   ::close(err_fd);
   std::array<char, 4096> buffer{};
@@ -143,7 +81,7 @@ std::pair<fs::path, fs::path> makeSelfSignedCertificate(const fs::path& folder) 
                                          cert.string()};
   const fs::path err = folder / "openssl.log";
   if (run(args, out, err) != 0 || !fs::exists(cert) || !fs::exists(key)) {
-    throw std::runtime_error("openssl could not make a test certificate: " + readFile(err));
+    throw std::runtime_error("openssl could not make a test certificate: " + readTextFile(err));
   }
   return {cert, key};
 }
@@ -152,9 +90,9 @@ std::string parseMail(const fs::path& eml) {
   std::string out;
   const fs::path err = eml.string() + ".parse.log";
   const int status =
-      run({python(), (supportDir() / "parse_mail.py").string(), eml.string()}, out, err);
+      run({testPython(), (supportDir() / "parse_mail.py").string(), eml.string()}, out, err);
   std::error_code ignored;
-  const std::string errors = readFile(err);
+  const std::string errors = readTextFile(err);
   fs::remove(err, ignored);
   if (status != 0) {
     throw std::runtime_error("parse_mail.py " + eml.string() + " failed (" +
@@ -183,7 +121,7 @@ void SmtpTestServer::start() {
   std::error_code ignored;
   fs::remove(port_file, ignored);
 
-  std::vector<std::string> args = {python(),      (supportDir() / "smtp_server.py").string(),
+  std::vector<std::string> args = {testPython(),  (supportDir() / "smtp_server.py").string(),
                                    "--port",      std::to_string(options_.port),
                                    "--port-file", port_file.string(),
                                    "--maildir",   (folder_ / "maildir").string()};
@@ -212,13 +150,13 @@ void SmtpTestServer::start() {
   const fs::path log_path = folder_ / "server.log";
   const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log_fd < 0) throw std::system_error(errno, std::generic_category(), "open server.log");
-  pid_ = spawn(args, log_fd, log_fd);
+  pid_ = spawnChild(args, log_fd, log_fd);
   ::close(log_fd);
 
   const auto deadline = std::chrono::steady_clock::now() + 15s;
   while (std::chrono::steady_clock::now() < deadline) {
     if (fs::exists(port_file)) {
-      options_.port = static_cast<std::uint16_t>(std::stoi(readFile(port_file)));
+      options_.port = static_cast<std::uint16_t>(std::stoi(readTextFile(port_file)));
       return;
     }
     int status = 0;
@@ -234,20 +172,7 @@ void SmtpTestServer::start() {
 
 void SmtpTestServer::stop() {
   if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + 3s;
-  int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const pid_t done = ::waitpid(pid_, &status, WNOHANG);
-    if (done == pid_ || (done < 0 && errno == ECHILD)) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  ::kill(pid_, SIGKILL);
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
+  stopChild(pid_);
   pid_ = -1;
 }
 
@@ -283,10 +208,10 @@ std::vector<ReceivedMail> SmtpTestServer::received() const {
   for (const auto& file : files) {
     ReceivedMail mail;
     mail.eml = file;
-    mail.data = readFile(file);
+    mail.data = readTextFile(file);
     fs::path sidecar = file;
     sidecar.replace_extension(".json");
-    const auto envelope = nlohmann::json::parse(readFile(sidecar), nullptr, false);
+    const auto envelope = nlohmann::json::parse(readTextFile(sidecar), nullptr, false);
     if (envelope.is_object()) {
       mail.mail_from = envelope.value("mail_from", "");
       mail.rcpt_tos = envelope.value("rcpt_tos", std::vector<std::string>{});
@@ -306,7 +231,7 @@ bool SmtpTestServer::waitForMessages(std::size_t count, std::chrono::millisecond
 }
 
 std::string SmtpTestServer::log() const {
-  return readFile(folder_ / "server.log");
+  return readTextFile(folder_ / "server.log");
 }
 
 SilentListener::SilentListener() {

@@ -2,6 +2,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>  // mkdtemp
+#include <filesystem>
+#include <fstream>
+#include <string>
+
 #include "config/config_loader.h"
 
 namespace cohortwatch::config {
@@ -47,6 +52,7 @@ TEST(SourcesConfigTest, DirectoryAndHttpSourcesWithDefaults) {
   EXPECT_EQ(http.http.token->kind, SecretRef::Kind::kFile);
   EXPECT_EQ(http.http.token->location, "/etc/cohortwatch/core.token");
   EXPECT_TRUE(http.http.verify_tls);
+  EXPECT_EQ(http.http.ca_file, "");  // the system's CAs
   EXPECT_EQ(http.http.since_parameter, "since");
 }
 
@@ -83,6 +89,63 @@ TEST(SourcesConfigTest, KindNeedsItsSection) {
       "sources:\n  - name: b\n    kind: http\n    http:\n      url: https://x.example\n      auth: basic\n",
       "c.yaml");
   EXPECT_THAT(allErrors(basic), HasSubstr("auth: basic needs username"));
+}
+
+// An http source on an endpoint whose certificate comes from an internal CA; its bundle is
+// checked when the configuration is read.
+class HttpSourceCaFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "cohortwatch-ca-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    folder_ = pattern;
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(folder_, ignored);
+  }
+
+  static LoadResult load(const std::string& ca_file) {
+    return loadConfigString(R"(sources:
+  - name: cms
+    kind: http
+    http:
+      url: https://cms.internal.example/export
+      ca_file: )" + ca_file + "\n",
+                            "c.yaml");
+  }
+
+  std::filesystem::path folder_;
+};
+
+TEST_F(HttpSourceCaFileTest, ReadableBundleIsKept) {
+  const std::filesystem::path bundle = folder_ / "cms-ca.pem";
+  std::ofstream(bundle) << "-----BEGIN CERTIFICATE-----\n";
+
+  const auto result = load(bundle.string());
+
+  ASSERT_TRUE(result.ok()) << allErrors(result);
+  ASSERT_EQ(result.settings.sources.size(), 1u);
+  EXPECT_EQ(result.settings.sources[0].http.ca_file, bundle.string());
+  EXPECT_TRUE(result.settings.sources[0].http.verify_tls);
+}
+
+TEST_F(HttpSourceCaFileTest, MissingBundleIsAnErrorNamingTheKey) {
+  const std::string missing = (folder_ / "no-such-ca.pem").string();
+
+  const auto result = load(missing);
+
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(allErrors(result), HasSubstr("c.yaml:6:16: sources[0].http.ca_file: cannot read " +
+                                           missing + ": no such file"));
+}
+
+TEST_F(HttpSourceCaFileTest, FolderIsNotABundle) {
+  const auto result = load(folder_.string());
+
+  EXPECT_THAT(allErrors(result), HasSubstr("sources[0].http.ca_file: cannot read " +
+                                           folder_.string() + ": not a file"));
 }
 
 }  // namespace

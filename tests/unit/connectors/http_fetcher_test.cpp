@@ -1,4 +1,5 @@
-// The HTTP source's fetcher against a real HTTP server on 127.0.0.1 (tests/support).
+// The HTTP source's fetcher against a real HTTP server on 127.0.0.1 (tests/support), and a real
+// HTTPS one for what only TLS shows: the certificate trusted through ca_file, or not.
 #include "connectors/http_fetcher.h"
 
 #include <gmock/gmock.h>
@@ -15,6 +16,7 @@
 
 #include "connectors/backoff.h"
 #include "tests/support/http_test_server.h"
+#include "tests/support/https_test_server.h"
 
 namespace cohortwatch::connectors {
 namespace {
@@ -447,6 +449,54 @@ TEST_F(HttpFetcherTest, SpoolFolderThatCannotBeCreatedIsRetryable) {
   EXPECT_EQ(result.outcome, FetchOutcome::kRetryable);
   EXPECT_THAT(result.error, HasSubstr("spool folder"));
   EXPECT_EQ(server_.requestCount(), 0U);
+}
+
+// An endpoint whose certificate comes from a CA the system does not know (self-signed here).
+class HttpsFetcherTest : public HttpFetcherTest {
+ protected:
+  static constexpr const char* kExport = "person_id,offence_date\nP100001,2025-01-15\n";
+
+  config::HttpSource httpsSettings() const {
+    config::HttpSource settings;
+    settings.url = https_.url("/export");
+    settings.connect_timeout_seconds = 5;
+    settings.timeout_seconds = 30;
+    return settings;
+  }
+
+  test_support::HttpsTestServer https_{kExport};
+};
+
+TEST_F(HttpsFetcherTest, CaFileMakesThePrivateCertificateTrusted) {
+  config::HttpSource settings = httpsSettings();
+  settings.ca_file = https_.caFile().string();
+
+  const FetchResult result = fetcherFor(settings).fetch({}, kNow);
+
+  ASSERT_EQ(result.outcome, FetchOutcome::kNewData) << result.error << "\n" << https_.log();
+  EXPECT_EQ(result.http_status, 200);
+  EXPECT_EQ(readAll(result.body_file), kExport);
+}
+
+TEST_F(HttpsFetcherTest, WithoutCaFileTheCertificateIsRefused) {
+  const FetchResult result = fetcherFor(httpsSettings()).fetch({}, kNow);
+
+  // As every TLS failure: no response, retried with backoff (the header's contract).
+  EXPECT_EQ(result.outcome, FetchOutcome::kRetryable);
+  EXPECT_EQ(result.http_status, 0);
+  EXPECT_THAT(result.error, StartsWith("no response from 127.0.0.1:"));
+  EXPECT_THAT(result.error, HasSubstr("SSL certificate problem: self-signed certificate"));
+  EXPECT_THAT(filesIn(spool_), IsEmpty());
+}
+
+TEST_F(HttpsFetcherTest, WithoutVerificationAnyCertificateIsTaken) {
+  config::HttpSource settings = httpsSettings();
+  settings.verify_tls = false;
+
+  const FetchResult result = fetcherFor(settings).fetch({}, kNow);
+
+  ASSERT_EQ(result.outcome, FetchOutcome::kNewData) << result.error << "\n" << https_.log();
+  EXPECT_EQ(readAll(result.body_file), kExport);
 }
 
 TEST(HttpCursor, FormatsAndParsesIso8601Utc) {

@@ -130,6 +130,7 @@ TEST(WorkerProtocol, AFetchRequestKeepsEveryField) {
   sent.settings.username = "user";
   sent.settings.password = config::SecretRef{config::SecretRef::Kind::kFile, "/pw"};
   sent.settings.verify_tls = false;
+  sent.settings.ca_file = "/etc/cw/cms-ca.pem";
   sent.settings.connect_timeout_seconds = 2;
   sent.settings.timeout_seconds = 5;
   sent.settings.since_parameter = "changed_since";
@@ -149,6 +150,7 @@ TEST(WorkerProtocol, AFetchRequestKeepsEveryField) {
   EXPECT_EQ(got.settings.username, "user");
   EXPECT_EQ(*got.settings.password, *sent.settings.password);
   EXPECT_FALSE(got.settings.verify_tls);
+  EXPECT_EQ(got.settings.ca_file, "/etc/cw/cms-ca.pem");
   EXPECT_EQ(got.settings.connect_timeout_seconds, 2);
   EXPECT_EQ(got.settings.timeout_seconds, 5);
   EXPECT_EQ(got.settings.since_parameter, "changed_since");
@@ -157,6 +159,11 @@ TEST(WorkerProtocol, AFetchRequestKeepsEveryField) {
   EXPECT_EQ(got.spool_dir, sent.spool_dir);
   EXPECT_EQ(got.state, sent.state);
   EXPECT_EQ(got.now, sent.now);
+  // The worker keeps one fetcher per settings: another CA bundle is another fetcher.
+  EXPECT_EQ(settingsKey(got.settings), settingsKey(sent.settings));
+  auto other_ca = sent.settings;
+  other_ca.ca_file = "/etc/cw/other-ca.pem";
+  EXPECT_NE(settingsKey(other_ca), settingsKey(sent.settings));
 }
 
 TEST(WorkerProtocol, AChartKeepsGapsProvisionalPointsAndExactValues) {
