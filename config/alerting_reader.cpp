@@ -236,7 +236,7 @@ void readSmtp(Reader& reader, const Value& value, SmtpChannelSettings& out) {
                                                   out.reply_to));
   }
   map.boolean("verify_tls", out.verify_tls);
-  map.string("ca_file", out.ca_file);
+  map.readableFile("ca_file", out.ca_file);
   readTimeouts(map, out.connect_timeout_seconds, out.timeout_seconds);
 }
 
@@ -258,7 +258,7 @@ void readWebhook(Reader& reader, const Value& value, WebhookChannelSettings& out
                                   {"slack", WebhookStyle::kSlack}});
   out.secret = map.secret("secret");
   map.boolean("verify_tls", out.verify_tls);
-  map.string("ca_file", out.ca_file);
+  map.readableFile("ca_file", out.ca_file);
   readTimeouts(map, out.connect_timeout_seconds, out.timeout_seconds);
 }
 

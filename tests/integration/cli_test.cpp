@@ -250,6 +250,25 @@ TEST_F(CliTest, CheckConfigAcceptsTheDemoConfiguration) {
   EXPECT_THAT(result.out, HasSubstr("ok"));
 }
 
+TEST_F(CliTest, CheckConfigRefusesACaFileThatIsNotThere) {
+  // A channel's certificate bundle is checked when the configuration is read, not at the first
+  // message in the middle of the night.
+  const auto config = dir_ / "lab.yaml";
+  const auto missing = (dir_ / "relay-ca.pem").string();
+  writeFile(config,
+            "database:\n  path: " + (dir_ / "cw.db").string() + "\n"
+            "channels:\n"
+            "  - name: mail\n    kind: smtp\n    smtp:\n"
+            "      url: smtp://127.0.0.1:9\n      from: cw@yot.example.org\n"
+            "      ca_file: " + missing + "\n"
+            "  - name: chat\n    kind: webhook\n    webhook:\n"
+            "      url: https://127.0.0.1:9/hook\n      ca_file: " + dir_.path().string() + "\n");
+  const auto result = run({"check-config", "--config", config.string()});
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("channels[0].smtp.ca_file: cannot read " + missing + ": no such file"));
+  EXPECT_THAT(result.err, HasSubstr("channels[1].webhook.ca_file: cannot read " + dir_.path().string() + ": not a file"));
+}
+
 TEST_F(CliTest, CheckConfigWarnsAboutUnprotectedTransportButAcceptsIt) {
   const auto config = dir_ / "lab.yaml";
   writeFile(config,
