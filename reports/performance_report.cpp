@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <optional>
 
 #include "reports/cohort_reports.h"
 #include "reports/html.h"
@@ -53,6 +54,37 @@ std::vector<Quarter> chartedQuarters(Quarter last) {
   return quarters;
 }
 
+// Appends to `chart` one point per charted cohort for this YOT (none where the cohort has no
+// member) and for the national average (none where it is not known; the series is left out when
+// it is known for no cohort).
+template <typename LocalValue, typename NationalValue>
+void addCohortSeries(Chart& chart, const PerformanceInputs& inputs,
+                     const std::map<Quarter, CohortTally>& cohorts,
+                     const std::vector<Quarter>& quarters, ChartSeries local, ChartSeries national,
+                     LocalValue local_value, NationalValue national_value) {
+  bool any_national = false;
+  for (const auto& quarter : quarters) {
+    chart.categories.push_back(quarter.name());
+    const auto it = cohorts.find(quarter);
+    if (it == cohorts.end()) {
+      local.points.emplace_back();
+    } else {
+      local.points.push_back(ChartPoint{local_value(it->second), it->second.provisional()});
+    }
+    const auto* average = nationalFor(inputs, quarter);
+    const std::optional<double> value =
+        average != nullptr ? national_value(*average) : std::nullopt;
+    if (value) {
+      national.points.push_back(ChartPoint{*value, false});
+      any_national = true;
+    } else {
+      national.points.emplace_back();
+    }
+  }
+  chart.series.push_back(std::move(local));
+  if (any_national) chart.series.push_back(std::move(national));
+}
+
 Chart binaryRateChart(const PerformanceInputs& inputs,
                       const std::map<Quarter, CohortTally>& cohorts,
                       const std::vector<Quarter>& quarters) {
@@ -62,26 +94,13 @@ Chart binaryRateChart(const PerformanceInputs& inputs,
   chart.x_label = "Quarterly cohort (index date in the quarter)";
   chart.y_label = "Children who reoffended";
   chart.y_unit = "% of cohort";
-  ChartSeries local{"This YOT", {}, LineStyle::kSolid, true};
-  ChartSeries national{"National average", {}, LineStyle::kDashed, true};
-  bool any_national = false;
-  for (const auto& quarter : quarters) {
-    chart.categories.push_back(quarter.name());
-    const auto it = cohorts.find(quarter);
-    if (it == cohorts.end()) {
-      local.points.emplace_back();
-    } else {
-      local.points.push_back(ChartPoint{it->second.binaryRate(), it->second.provisional()});
-    }
-    if (const auto* average = nationalFor(inputs, quarter)) {
-      national.points.push_back(ChartPoint{average->binary_rate, false});
-      any_national = true;
-    } else {
-      national.points.emplace_back();
-    }
-  }
-  chart.series.push_back(std::move(local));
-  if (any_national) chart.series.push_back(std::move(national));
+  addCohortSeries(
+      chart, inputs, cohorts, quarters, {"This YOT", {}, LineStyle::kSolid, true},
+      {"National average", {}, LineStyle::kDashed, true},
+      [](const CohortTally& tally) { return tally.binaryRate(); },
+      [](const config::NationalAverage& average) -> std::optional<double> {
+        return average.binary_rate;
+      });
   return chart;
 }
 
@@ -94,31 +113,15 @@ Chart perReoffenderChart(const PerformanceInputs& inputs,
   chart.x_label = "Quarterly cohort (index date in the quarter)";
   chart.y_label = "Proven reoffences per reoffender";
   chart.y_unit = "offences";
-  ChartSeries local{"This YOT", {}, LineStyle::kSolid, false};
-  ChartSeries national{"National average", {}, LineStyle::kSolid, false};
-  bool any_national = false;
-  for (const auto& quarter : quarters) {
-    chart.categories.push_back(quarter.name());
-    const auto it = cohorts.find(quarter);
-    if (it == cohorts.end()) {
-      local.points.emplace_back();
-    } else {
-      const auto& tally = it->second;
-      const double per = tally.reoffenders > 0 ? static_cast<double>(tally.reoffences) /
-                                                     static_cast<double>(tally.reoffenders)
-                                               : 0.0;
-      local.points.push_back(ChartPoint{per, tally.provisional()});
-    }
-    const auto* average = nationalFor(inputs, quarter);
-    if (average != nullptr && average->reoffences_per_reoffender) {
-      national.points.push_back(ChartPoint{*average->reoffences_per_reoffender, false});
-      any_national = true;
-    } else {
-      national.points.emplace_back();
-    }
-  }
-  chart.series.push_back(std::move(local));
-  if (any_national) chart.series.push_back(std::move(national));
+  addCohortSeries(
+      chart, inputs, cohorts, quarters, {"This YOT", {}, LineStyle::kSolid, false},
+      {"National average", {}, LineStyle::kSolid, false},
+      [](const CohortTally& tally) {
+        return tally.reoffenders > 0 ? static_cast<double>(tally.reoffences) /
+                                           static_cast<double>(tally.reoffenders)
+                                     : 0.0;
+      },
+      [](const config::NationalAverage& average) { return average.reoffences_per_reoffender; });
   return chart;
 }
 
