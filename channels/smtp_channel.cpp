@@ -307,12 +307,7 @@ Delivery SmtpChannel::Impl::send(const EmailMessage& message) {
   const std::string mail_from = "<" + mail.envelope_from + ">";
 
   Dialogue dialogue;
-  worker::setCommonOptions(curl,
-                           {.connect_timeout_seconds = settings.connect_timeout_seconds,
-                            .timeout_seconds = settings.timeout_seconds,
-                            .verify_tls = settings.verify_tls,
-                            .ca_file = settings.ca_file},
-                           error_buffer);
+  worker::setCommonOptions(curl, worker::connectionOf(settings), error_buffer);
   curl_easy_setopt(curl, CURLOPT_URL, settings.url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   curl_easy_setopt(curl, CURLOPT_SERVER_RESPONSE_TIMEOUT,

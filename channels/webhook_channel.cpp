@@ -241,12 +241,7 @@ Delivery WebhookChannel::Impl::send(const WebhookMessage& message, system_clock:
   // Reset, not a new handle: the connection and TLS session are kept between sends.
   curl_easy_reset(curl);
   Response response;
-  worker::setCommonOptions(curl,
-                           {.connect_timeout_seconds = settings.connect_timeout_seconds,
-                            .timeout_seconds = settings.timeout_seconds,
-                            .verify_tls = settings.verify_tls,
-                            .ca_file = settings.ca_file},
-                           error_buffer);
+  worker::setCommonOptions(curl, worker::connectionOf(settings), error_buffer);
   curl_easy_setopt(curl, CURLOPT_URL, settings.url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);

@@ -343,12 +343,7 @@ FetchResult HttpFetcher::Impl::fetch(const HttpSourceState& state,
   Transfer transfer;
   transfer.handle = curl;
   transfer.fd = fd;
-  worker::setCommonOptions(curl,
-                           {.connect_timeout_seconds = settings.connect_timeout_seconds,
-                            .timeout_seconds = settings.timeout_seconds,
-                            .verify_tls = settings.verify_tls,
-                            .ca_file = settings.ca_file},
-                           error_buffer);
+  worker::setCommonOptions(curl, worker::connectionOf(settings), error_buffer);
   curl_easy_setopt(curl, CURLOPT_URL, request_url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
   curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);

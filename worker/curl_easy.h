@@ -42,6 +42,16 @@ struct CurlConnection {
   std::string ca_file;  // a PEM bundle to trust (a private CA); empty: the system's
 };
 
+// The connection keys of a transfer's settings (config::SmtpChannelSettings,
+// WebhookChannelSettings and HttpSource name them alike).
+template <typename Settings>
+CurlConnection connectionOf(const Settings& settings) {
+  return {.connect_timeout_seconds = settings.connect_timeout_seconds,
+          .timeout_seconds = settings.timeout_seconds,
+          .verify_tls = settings.verify_tls,
+          .ca_file = settings.ca_file};
+}
+
 // On a handle just reset: no signals, the timeouts, certificate and host verification (unless
 // verify_tls is false) against ca_file when set, TCP keep-alive, "cohortwatch/<version>" as the
 // User-Agent, and `error_buffer` (cleared) for libcurl's message about a failure.

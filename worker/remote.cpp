@@ -32,12 +32,9 @@ auto readResult(const WorkerProcess::Outcome& outcome, Read read) {
   return read(reader);
 }
 
-}  // namespace
-
-channels::Delivery RemoteSmtpChannel::send(const channels::EmailMessage& message) {
-  const auto outcome = process_.exchange(encodeRequest(SendMailRequest{settings_, message}),
-                                         deadlineFor(settings_.connect_timeout_seconds,
-                                                     settings_.timeout_seconds));
+// A channel's delivery from the worker's answer: the worker's own verdict, or a retry when the
+// exchange failed, perhaps sent (ambiguous) when the answer does not parse.
+channels::Delivery deliveryOf(const WorkerProcess::Outcome& outcome) {
   if (outcome.failure != WorkerProcess::Failure::kNone) return undelivered(outcome);
   try {
     return readResult(outcome, readDelivery);
@@ -48,19 +45,19 @@ channels::Delivery RemoteSmtpChannel::send(const channels::EmailMessage& message
   }
 }
 
+}  // namespace
+
+channels::Delivery RemoteSmtpChannel::send(const channels::EmailMessage& message) {
+  return deliveryOf(process_.exchange(encodeRequest(SendMailRequest{settings_, message}),
+                                     deadlineFor(settings_.connect_timeout_seconds,
+                                                 settings_.timeout_seconds)));
+}
+
 channels::Delivery RemoteWebhookChannel::send(const channels::WebhookMessage& message,
                                               std::chrono::system_clock::time_point now) {
-  const auto outcome = process_.exchange(encodeRequest(PostWebhookRequest{settings_, message, now}),
-                                         deadlineFor(settings_.connect_timeout_seconds,
-                                                     settings_.timeout_seconds));
-  if (outcome.failure != WorkerProcess::Failure::kNone) return undelivered(outcome);
-  try {
-    return readResult(outcome, readDelivery);
-  } catch (const WireError& e) {
-    auto delivery = channels::Delivery::retry(std::string("the worker's answer did not parse: ") + e.what());
-    delivery.ambiguous = true;
-    return delivery;
-  }
+  return deliveryOf(process_.exchange(encodeRequest(PostWebhookRequest{settings_, message, now}),
+                                     deadlineFor(settings_.connect_timeout_seconds,
+                                                 settings_.timeout_seconds)));
 }
 
 connectors::FetchResult RemoteHttpFetcher::fetch(const connectors::HttpSourceState& state,
