@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
 
@@ -73,6 +74,24 @@ pid_t spawnChild(const std::vector<std::string>& args, int out_fd, int err_fd) {
     ::_exit(127);
   }
   return pid;
+}
+
+std::uint16_t waitForListeningPort(pid_t& pid, const fs::path& port_file, const std::string& what,
+                                   const fs::path& log_path) {
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (const std::string printed = readTextFile(port_file); printed.ends_with('\n')) {
+      return static_cast<std::uint16_t>(std::stoi(printed));
+    }
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      pid = -1;
+      throw std::runtime_error("the test " + what + " server exited at start: " + readTextFile(log_path));
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  throw std::runtime_error("the test " + what + " server did not start within 15 s: " +
+                           readTextFile(log_path));
 }
 
 void stopChild(pid_t pid) {

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -27,6 +28,13 @@ std::string readTextFile(const std::filesystem::path& path);
 // Forks and execs args (args[0] a path) with stdout to `out_fd`, stderr to `err_fd` and stdin
 // from /dev/null, no other descriptor inherited. Throws std::system_error when it cannot fork.
 pid_t spawnChild(const std::vector<std::string>& args, int out_fd, int err_fd);
+
+// Waits up to 15 s for the server child `pid` to write the port it listens on, as a whole line,
+// into port_file, and returns it. Throws std::runtime_error ("the test <what> server exited at
+// start: " or "... did not start within 15 s: " followed by the file at log_path) when it does
+// not; when the child has exited, pid is set to -1 (it has been reaped).
+std::uint16_t waitForListeningPort(pid_t& pid, const std::filesystem::path& port_file,
+                                   const std::string& what, const std::filesystem::path& log_path);
 
 // SIGTERM, then SIGKILL when the child has not exited within 3 s; reaps it.
 void stopChild(pid_t pid);

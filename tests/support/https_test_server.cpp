@@ -1,15 +1,11 @@
 #include "tests/support/https_test_server.h"
 
 #include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <fstream>
-#include <stdexcept>
 #include <system_error>
-#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -20,7 +16,6 @@
 namespace cohortwatch::test_support {
 
 namespace fs = std::filesystem;
-using namespace std::chrono_literals;
 
 HttpsTestServer::HttpsTestServer(std::string body) : folder_(makeTempFolder("cohortwatch-https-")) {
   try {
@@ -46,20 +41,7 @@ HttpsTestServer::HttpsTestServer(std::string body) : folder_(makeTempFolder("coh
     ::close(port_fd);
     ::close(log_fd);
 
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (const std::string printed = readTextFile(port_file); printed.ends_with('\n')) {
-        port_ = static_cast<std::uint16_t>(std::stoi(printed));
-        return;
-      }
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        throw std::runtime_error("the test HTTPS server exited at start: " + log());
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    throw std::runtime_error("the test HTTPS server did not start within 15 s: " + log());
+    port_ = waitForListeningPort(pid_, port_file, "HTTPS", log_path);
   } catch (...) {
     // No destructor runs for an object whose constructor threw.
     stopChild(pid_);

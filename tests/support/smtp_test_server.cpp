@@ -153,21 +153,12 @@ void SmtpTestServer::start() {
   pid_ = spawnChild(args, log_fd, log_fd);
   ::close(log_fd);
 
-  const auto deadline = std::chrono::steady_clock::now() + 15s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (fs::exists(port_file)) {
-      options_.port = static_cast<std::uint16_t>(std::stoi(readTextFile(port_file)));
-      return;
-    }
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      throw std::runtime_error("the test SMTP server exited at start: " + log());
-    }
-    std::this_thread::sleep_for(10ms);
+  try {
+    options_.port = waitForListeningPort(pid_, port_file, "SMTP", log_path);
+  } catch (...) {
+    stop();
+    throw;
   }
-  stop();
-  throw std::runtime_error("the test SMTP server did not start within 15 s: " + log());
 }
 
 void SmtpTestServer::stop() {
